@@ -1,0 +1,187 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+
+import { Alert } from "@/components/ui/alert";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { LocalTime } from "@/components/ui/local-time";
+import { PageHeader } from "@/components/ui/page-header";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { TimeLeft } from "@/components/ui/time-left";
+import { requirePageActor, type Actor } from "@/lib/auth/session";
+import { ZPostgresLoginConfig } from "@/lib/backends/postgres-login/config";
+import { RESOURCE_KIND_LABELS } from "@/lib/describe";
+import { isAppError } from "@/lib/errors";
+import { getGrantForActor, listGrantObjects, listIssuances } from "@/lib/grants/access";
+
+import { DatabaseCredentials } from "./database-credentials";
+import { S3Exchange } from "./s3-exchange";
+
+export const metadata: Metadata = { title: "Grant" };
+
+async function loadGrant(actor: Actor, id: string) {
+  try {
+    return await getGrantForActor(actor, id);
+  } catch (error) {
+    if (isAppError(error) && error.code === "NOT_FOUND") notFound();
+    throw error;
+  }
+}
+
+export default async function GrantPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const actor = await requirePageActor(["VENDOR", "APPROVER", "ADMIN"], `/grants/${id}`);
+  const grant = await loadGrant(actor, id);
+  const issuances = await listIssuances(actor, id);
+  const now = new Date();
+  const usable = grant.status === "ACTIVE" && grant.startsAt <= now && now < grant.endsAt;
+  const isHolder = grant.holderId === actor.id;
+  const dbConfig = grant.resource.kind === "POSTGRES" ? ZPostgresLoginConfig.safeParse(grant.resource.config) : null;
+  const listing = usable && isHolder && grant.resource.kind === "S3_PRESIGN" ? await loadListing(actor, grant.id) : null;
+
+  return (
+    <>
+      <PageHeader
+        title={grant.resource.name}
+        description={`${RESOURCE_KIND_LABELS[grant.resource.kind] ?? grant.resource.kind} · ${grant.accessLevel} · ${grant.vendor.name}`}
+        actions={<StatusBadge kind="grant" status={grant.status} />}
+      />
+
+      <div className="grid gap-6 lg:grid-cols-3">
+        <div className="grid gap-6 lg:col-span-2">
+          {usable && isHolder && grant.resource.kind === "POSTGRES" && dbConfig?.success && grant.targetName ? (
+            <DatabaseCredentials
+              grantId={grant.id}
+              host={dbConfig.data.host}
+              port={dbConfig.data.port}
+              database={dbConfig.data.database}
+              user={grant.targetName}
+              hasPassword={issuances.some((issuance) => issuance.kind === "DB_PASSWORD")}
+            />
+          ) : null}
+          {usable && isHolder && grant.resource.kind === "S3_PRESIGN" ? (
+            <S3Exchange
+              grantId={grant.id}
+              prefix={grant.targetName ?? ""}
+              canUpload={grant.accessLevel === "upload" || grant.accessLevel === "read-write"}
+              canDownload={grant.accessLevel === "read" || grant.accessLevel === "read-write"}
+              initialListing={listing ?? { error: "The file list could not be loaded." }}
+            />
+          ) : null}
+          {!usable ? (
+            <Alert variant={grant.status === "FAILED" ? "error" : "info"} title={grantStateTitle(grant.status, grant.startsAt > now)}>
+              {grant.status === "FAILED" && grant.lastError ? grant.lastError : grantStateText(grant.status)}
+            </Alert>
+          ) : null}
+          {usable && !isHolder ? (
+            <Alert variant="info">Credentials are issued only to {grant.holder.name}, who requested this access.</Alert>
+          ) : null}
+
+          <Card>
+            <CardHeader>
+              <CardTitle>Issued credentials</CardTitle>
+            </CardHeader>
+            <CardContent>
+              {issuances.length === 0 ? (
+                <p className="text-sm text-muted-foreground">Nothing has been issued for this grant yet.</p>
+              ) : (
+                <ul className="grid gap-2 text-sm">
+                  {issuances.map((issuance) => (
+                    <li key={issuance.id} className="flex flex-wrap justify-between gap-2 border-b pb-2 last:border-b-0">
+                      <span>
+                        {ISSUANCE_LABELS[issuance.kind] ?? issuance.kind}
+                        {issuance.detail ? <span className="text-muted-foreground"> · {issuance.detail}</span> : null}
+                      </span>
+                      <span className="text-muted-foreground">
+                        <LocalTime value={issuance.createdAt.toISOString()} /> · expires <LocalTime value={issuance.expiresAt.toISOString()} />
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </CardContent>
+          </Card>
+        </div>
+
+        <Card>
+          <CardHeader>
+            <CardTitle>Window</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <dl className="grid gap-3 text-sm">
+              <div>
+                <dt className="text-muted-foreground">Starts</dt>
+                <dd>
+                  <LocalTime value={grant.startsAt.toISOString()} />
+                </dd>
+              </div>
+              <div>
+                <dt className="text-muted-foreground">Ends</dt>
+                <dd>
+                  <LocalTime value={grant.endsAt.toISOString()} />
+                </dd>
+              </div>
+              {usable ? (
+                <div>
+                  <dt className="text-muted-foreground">Time left</dt>
+                  <dd className="font-medium">
+                    <TimeLeft until={grant.endsAt.toISOString()} />
+                  </dd>
+                </div>
+              ) : null}
+              <div>
+                <dt className="text-muted-foreground">Holder</dt>
+                <dd>{grant.holder.name}</dd>
+              </div>
+              <div>
+                <dt className="text-muted-foreground">Request</dt>
+                <dd>
+                  <Link href={`/requests/${grant.requestId}`} className="text-primary underline-offset-4 hover:underline">
+                    View request and history
+                  </Link>
+                </dd>
+              </div>
+            </dl>
+          </CardContent>
+        </Card>
+      </div>
+    </>
+  );
+}
+
+async function loadListing(actor: Actor, grantId: string) {
+  try {
+    const { objects, truncated } = await listGrantObjects(actor, grantId);
+
+    return {
+      objects: objects.map((object) => ({ key: object.key, size: object.size, lastModified: object.lastModified?.toISOString() ?? null })),
+      truncated,
+    };
+  } catch (error) {
+    if (isAppError(error)) return { error: error.message };
+    throw error;
+  }
+}
+
+const ISSUANCE_LABELS: Record<string, string> = {
+  DB_PASSWORD: "Database password",
+  PRESIGNED_PUT: "Upload URL",
+  PRESIGNED_GET: "Download URL",
+  STS_CREDENTIALS: "Temporary AWS credentials",
+  RDS_IAM_TOKEN: "RDS IAM auth token",
+};
+
+function grantStateTitle(status: string, startsLater: boolean): string {
+  if (status === "SCHEDULED") return startsLater ? "Access has not started yet" : "Access is being provisioned";
+  if (status === "FAILED") return "Provisioning failed";
+  if (status === "REVOKED") return "Access was revoked";
+
+  return "Access has ended";
+}
+
+function grantStateText(status: string): string {
+  if (status === "SCHEDULED") return "Credentials become available here when the window starts. Reload the page then.";
+  if (status === "REVOKED") return "No credentials can be issued. Ask for access again if you still need it.";
+
+  return "No credentials can be issued for this grant. Send a new request if you need access again.";
+}

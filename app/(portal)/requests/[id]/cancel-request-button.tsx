@@ -1,0 +1,44 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/dialog";
+
+import { cancelRequestAction } from "../../actions";
+
+export function CancelRequestButton({ requestId }: { requestId: string }) {
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function cancel() {
+    setPending(true);
+    const result = await cancelRequestAction(requestId);
+    setPending(false);
+    if (!result.ok) {
+      setError(result.error);
+
+      return;
+    }
+    setOpen(false);
+    router.refresh();
+  }
+
+  return (
+    <ConfirmDialog
+      open={open}
+      onOpenChange={setOpen}
+      trigger={<Button variant="outline">Cancel request</Button>}
+      title="Cancel this request?"
+      description={error ?? "Approvers will no longer see it. You can send a new request later."}
+      cancelLabel="Keep it"
+    >
+      <Button variant="destructive" onClick={cancel} disabled={pending}>
+        {pending ? "Cancelling…" : "Cancel request"}
+      </Button>
+    </ConfirmDialog>
+  );
+}

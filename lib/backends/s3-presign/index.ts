@@ -1,0 +1,10 @@
+export { DEFAULT_PRESIGNED_URL_TTL_SECONDS, MAX_PRESIGNED_URL_TTL_SECONDS, MAX_SINGLE_PUT_BYTES, parseS3PresignConfig, ZS3PresignConfig } from "./config";
+export type { S3PresignConfig } from "./config";
+export { computePresignExpiry } from "./expiry";
+export type { PresignExpiry } from "./expiry";
+export { DEFAULT_LIST_LIMIT, ensureBucket, listObjects } from "./objects";
+export type { ListedObject, ObjectListing } from "./objects";
+export { presignDownload, presignUpload } from "./presign";
+export type { PresignDownloadInput, PresignedRequest, PresignUploadInput } from "./presign";
+export { createS3CompatClient, readS3CompatSettings } from "./settings";
+export type { S3CompatSettings, S3CompatSettingSource } from "./settings";

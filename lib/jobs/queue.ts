@@ -1,0 +1,84 @@
+import "server-only";
+
+import PgBoss from "pg-boss";
+
+import type { Tx } from "@/lib/db";
+import { env } from "@/lib/env";
+import type { Grant } from "@/lib/generated/prisma/client";
+import { errorFields, log } from "@/lib/log";
+
+export const QUEUES = {
+  activateGrant: "grant-activate",
+  expireGrant: "grant-expire",
+  sweep: "grant-sweep",
+} as const;
+
+export type GrantJobData = { grantId: string };
+
+// Retries with exponential backoff from 5 s: about 20 minutes across 8 attempts.
+const GRANT_JOB_RETRY = { retryLimit: 8, retryDelay: 5, retryBackoff: true } as const;
+
+const globalForBoss = globalThis as unknown as { pgBoss?: Promise<PgBoss> };
+
+/**
+ * The process's pg-boss client, started on first use. Web processes only send jobs; workers
+ * (`startWorker`) also supervise and run the cron schedule.
+ */
+export function getBoss(): Promise<PgBoss> {
+  globalForBoss.pgBoss ??= startBoss({ supervise: false, schedule: false }).catch((error: unknown) => {
+    globalForBoss.pgBoss = undefined;
+    throw error;
+  });
+
+  return globalForBoss.pgBoss;
+}
+
+export async function startBoss(options: { supervise: boolean; schedule: boolean }): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: env.DATABASE_URL,
+    schema: "pgboss",
+    application_name: "vendor-access-portal",
+    max: 4,
+    migrate: true,
+    ...options,
+  });
+  boss.on("error", (error: unknown) => log.error(errorFields(error), "pg-boss error"));
+  await boss.start();
+  for (const name of Object.values(QUEUES)) {
+    await boss.createQueue(name);
+  }
+
+  return boss;
+}
+
+/**
+ * Enqueues a grant's activation at its start and expiry at its end, in the caller's transaction,
+ * so the jobs exist exactly when the grant does.
+ */
+export async function scheduleGrantJobs(tx: Tx, grant: Pick<Grant, "id" | "startsAt" | "endsAt">): Promise<void> {
+  const boss = await getBoss();
+  const db = {
+    executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.$queryRawUnsafe<unknown[]>(text, ...values) }),
+  };
+  const data: GrantJobData = { grantId: grant.id };
+
+  await boss.send(QUEUES.activateGrant, data, {
+    ...GRANT_JOB_RETRY,
+    startAfter: grant.startsAt,
+    singletonKey: `activate:${grant.id}:${grant.startsAt.toISOString()}`,
+    db,
+  });
+  await boss.send(QUEUES.expireGrant, data, {
+    ...GRANT_JOB_RETRY,
+    startAfter: grant.endsAt,
+    singletonKey: `expire:${grant.id}:${grant.endsAt.toISOString()}`,
+    db,
+  });
+}
+
+/** Stops this process's sending client, if one was started (for tests and clean shutdown). */
+export async function stopBoss(): Promise<void> {
+  const pending = globalForBoss.pgBoss;
+  globalForBoss.pgBoss = undefined;
+  if (pending) await (await pending).stop({ graceful: false, wait: true });
+}

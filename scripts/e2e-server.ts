@@ -1,0 +1,31 @@
+// Serves the production build for the browser tests, with a fresh data folder each run.
+import { rm } from "node:fs/promises";
+import path from "node:path";
+
+import { E2E_PORTS } from "../playwright.config";
+
+import { startStack } from "./lib/stack";
+
+const dataDir = path.resolve(".data/e2e");
+await rm(dataDir, { recursive: true, force: true });
+delete process.env.DATABASE_URL;
+
+const stack = await startStack({
+  dataDir,
+  appPort: E2E_PORTS.app,
+  postgresPort: E2E_PORTS.postgres,
+  s3Port: E2E_PORTS.s3,
+  nextMode: "start",
+  workerPollingSeconds: 0.5,
+});
+console.log(`e2e stack ready at ${stack.appUrl}`);
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  await stack.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());

