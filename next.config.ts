@@ -7,6 +7,8 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["@node-rs/argon2", "pg", "pg-boss", "pino", "@prisma/adapter-pg"],
   poweredByHeader: false,
   typedRoutes: false,
+  // Server action arguments can hold justifications and object names; keep them out of the dev log.
+  logging: { serverFunctions: false },
   // `next dev` would otherwise write AGENTS.md files into the repository.
   agentRules: false,
   experimental: { agentUpgrade: false },

@@ -18,6 +18,10 @@ export const env = createEnv({
     S3_COMPAT_ACCESS_KEY_ID: z.string().min(1).optional(),
     S3_COMPAT_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     S3_COMPAT_FORCE_PATH_STYLE: booleanSetting.default(true),
+    AWS_PORTAL_PRINCIPAL_ARN: z
+      .string()
+      .regex(/^arn:aws[\w-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, "must be the ARN of an IAM role or user, such as arn:aws:iam::123456789012:role/vendor-access-portal")
+      .optional(),
   },
   client: {},
   experimental__runtimeEnv: {},

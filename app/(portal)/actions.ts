@@ -5,6 +5,7 @@ import { revalidatePath } from "next/cache";
 import { runAction, type ActionResult } from "@/lib/actions";
 import { requireActor } from "@/lib/auth/session";
 import { issueDatabasePassword, issueDownloadUrl, issueUploadUrl, listGrantObjects } from "@/lib/grants/access";
+import { revokeGrantAsActor, type RevokeGrantInput } from "@/lib/grants/revoke";
 import { cancelRequest, createRequest } from "@/lib/requests/service";
 import type { CreateRequestInput, ReviewInput } from "@/lib/requests/schemas";
 import { reviewRequest, type ReviewOutcome } from "@/lib/reviews/service";
@@ -104,5 +105,15 @@ export async function listGrantObjectsAction(grantId: string): Promise<ActionRes
       })),
       truncated: listing.truncated,
     };
+  });
+}
+
+export async function revokeGrantAction(input: RevokeGrantInput): Promise<ActionResult<{ grantId: string }>> {
+  return runAction("revokeGrant", async () => {
+    const actor = await requireActor(["VENDOR", "APPROVER", "ADMIN"]);
+    const result = await revokeGrantAsActor(actor, input);
+    revalidatePath(`/grants/${result.grantId}`);
+
+    return result;
   });
 }

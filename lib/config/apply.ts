@@ -68,7 +68,39 @@ export function validatePortalConfig(source: string, document: unknown) {
       problems.push(`users[${index}].vendor: no vendor with slug "${user.vendor}" in this file`);
     }
   });
+  const reviewers = new Set(config.users.filter((user) => user.role !== "VENDOR").map((user) => user.email));
+  const groupSlugs = new Set(config.approverGroups.map((group) => group.slug));
+  seen(config.approverGroups.map((group) => ({ key: group.slug })), "approverGroups");
+  config.approverGroups.forEach((group, index) => {
+    group.members.forEach((email, memberIndex) => {
+      if (!reviewers.has(email)) problems.push(`approverGroups[${index}].members[${memberIndex}]: "${email}" is not an APPROVER or ADMIN user in this file`);
+    });
+  });
   config.resources.forEach((resource, index) => {
+    resource.approvers.users.forEach((email, userIndex) => {
+      if (!reviewers.has(email)) problems.push(`resources[${index}].approvers.users[${userIndex}]: "${email}" is not an APPROVER or ADMIN user in this file`);
+    });
+    resource.approvers.groups.forEach((group, groupIndex) => {
+      if (!groupSlugs.has(group)) problems.push(`resources[${index}].approvers.groups[${groupIndex}]: no approver group with slug "${group}" in this file`);
+    });
+    const eligible = new Set([...resource.approvers.users]);
+    for (const group of config.approverGroups.filter((candidate) => resource.approvers.groups.includes(candidate.slug))) {
+      for (const member of group.members) eligible.add(member);
+    }
+    const restricted = resource.approvers.users.length + resource.approvers.groups.length > 0;
+    if (restricted && eligible.size < resource.requiredApprovals) {
+      problems.push(
+        `resources[${index}].requiredApprovals: ${resource.requiredApprovals} approvals are required but only ${eligible.size} people may approve; name more approvers or lower the number`,
+      );
+    }
+    if (resource.autoApprove) {
+      resource.autoApprove.levels.forEach((level, levelIndex) => {
+        if (!resource.accessLevels.includes(level)) problems.push(`resources[${index}].autoApprove.levels[${levelIndex}]: "${level}" is not one of accessLevels`);
+      });
+      if (resource.autoApprove.maxMinutes > resource.maxDurationMinutes) {
+        problems.push(`resources[${index}].autoApprove.maxMinutes: must not exceed maxDurationMinutes (${resource.maxDurationMinutes})`);
+      }
+    }
     resource.vendors.forEach((slug, vendorIndex) => {
       if (!vendorSlugs.has(slug)) problems.push(`resources[${index}].vendors[${vendorIndex}]: no vendor with slug "${slug}" in this file`);
     });
@@ -159,6 +191,19 @@ export async function applyPortalConfig(
         }
       }
 
+      const userIds = new Map<string, string>();
+      for (const user of await tx.user.findMany({ where: { email: { in: config.users.map((user) => user.email) } }, select: { id: true, email: true } })) {
+        userIds.set(user.email, user.id);
+      }
+      const groupIds = new Map<string, string>();
+      for (const group of config.approverGroups) {
+        const saved = await tx.approverGroup.upsert({ where: { slug: group.slug }, create: { slug: group.slug, name: group.name }, update: { name: group.name } });
+        groupIds.set(group.slug, saved.id);
+        const memberIds = group.members.map((email) => userIds.get(email)!);
+        await tx.approverGroupMember.deleteMany({ where: { groupId: saved.id, userId: { notIn: memberIds } } });
+        await tx.approverGroupMember.createMany({ data: memberIds.map((userId) => ({ groupId: saved.id, userId })), skipDuplicates: true });
+      }
+
       for (const resource of config.resources) {
         const data = {
           name: resource.name,
@@ -168,8 +213,17 @@ export async function applyPortalConfig(
           accessLevels: resource.accessLevels,
           maxDurationMinutes: resource.maxDurationMinutes,
           requiredApprovals: resource.requiredApprovals,
+          autoApproveLevels: resource.autoApprove?.levels ?? [],
+          autoApproveMaxMinutes: resource.autoApprove?.maxMinutes ?? null,
         };
         const saved = await tx.resource.upsert({ where: { slug: resource.slug }, create: { slug: resource.slug, ...data }, update: data });
+        const approverIds = resource.approvers.users.map((email) => userIds.get(email)!);
+        await tx.resourceApprover.deleteMany({ where: { resourceId: saved.id, userId: { notIn: approverIds } } });
+        await tx.resourceApprover.createMany({ data: approverIds.map((userId) => ({ resourceId: saved.id, userId })), skipDuplicates: true });
+        const approverGroupIds = resource.approvers.groups.map((slug) => groupIds.get(slug)!);
+        await tx.resourceApproverGroup.deleteMany({ where: { resourceId: saved.id, groupId: { notIn: approverGroupIds } } });
+        await tx.resourceApproverGroup.createMany({ data: approverGroupIds.map((groupId) => ({ resourceId: saved.id, groupId })), skipDuplicates: true });
+
         const offeredTo = resource.vendors.map((slug) => vendorIds.get(slug)!);
         await tx.vendorResource.deleteMany({ where: { resourceId: saved.id, vendorId: { notIn: offeredTo } } });
         await tx.vendorResource.createMany({

@@ -39,12 +39,33 @@ export const ZResourceConfig = z.object({
   accessLevels: z.array(z.string().regex(/^[a-z][a-z-]{0,30}$/)).min(1),
   maxDurationMinutes: z.number().int().min(5).max(90 * 24 * 60),
   requiredApprovals: z.number().int().min(1).max(10).default(1),
+  /** Who may approve: named users (APPROVER or ADMIN) and approver groups. Both empty: any approver or admin. */
+  approvers: z
+    .object({
+      users: z.array(z.string().trim().toLowerCase().email("must be an email address")).default([]),
+      groups: z.array(slug).default([]),
+    })
+    .default({ users: [], groups: [] }),
+  /** Requests at one of these levels and no longer than maxMinutes are approved by this rule. */
+  autoApprove: z
+    .object({
+      levels: z.array(z.string()).min(1),
+      maxMinutes: z.number().int().min(5),
+    })
+    .optional(),
   vendors: z.array(slug).default([]),
+});
+
+export const ZApproverGroupConfig = z.object({
+  slug,
+  name: z.string().trim().min(1).max(120),
+  members: z.array(z.string().trim().toLowerCase().email("must be an email address")).default([]),
 });
 
 export const ZPortalConfig = z.object({
   vendors: z.array(ZVendorConfig).default([]),
   users: z.array(ZUserConfig).default([]),
+  approverGroups: z.array(ZApproverGroupConfig).default([]),
   resources: z.array(ZResourceConfig).default([]),
 });
 export type PortalConfig = z.input<typeof ZPortalConfig>;

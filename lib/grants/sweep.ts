@@ -63,6 +63,8 @@ async function expireStalePendingRequests(now: Date): Promise<number> {
       OR: [
         { windowKind: "FIXED", requestedEnd: { lte: now } },
         { windowKind: "RELATIVE", createdAt: { lte: relativeCutoff } },
+        // An extension can no longer be approved once its grant has ended.
+        { kind: "EXTENSION", extends: { OR: [{ status: { in: ["EXPIRED", "REVOKED"] } }, { endsAt: { lte: now } }] } },
       ],
     },
     select: { id: true, vendorId: true },

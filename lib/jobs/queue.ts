@@ -10,10 +10,12 @@ import { errorFields, log } from "@/lib/log";
 export const QUEUES = {
   activateGrant: "grant-activate",
   expireGrant: "grant-expire",
+  renderGrantEnd: "grant-render-end",
   sweep: "grant-sweep",
 } as const;
 
-export type GrantJobData = { grantId: string };
+/** `at` is the grant's start (activation) or end (expiry) when the job was scheduled, as ISO 8601. */
+export type GrantJobData = { grantId: string; at: string };
 
 // Retries with exponential backoff from 5 s: about 20 minutes across 8 attempts.
 const GRANT_JOB_RETRY = { retryLimit: 8, retryDelay: 5, retryBackoff: true } as const;
@@ -51,24 +53,35 @@ export async function startBoss(options: { supervise: boolean; schedule: boolean
   return boss;
 }
 
+/** Lets pg-boss insert jobs through a Prisma transaction, so they commit or roll back with it. */
+function transactionExecutor(tx: Tx) {
+  return {
+    executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.$queryRawUnsafe<unknown[]>(text, ...values) }),
+  };
+}
+
 /**
  * Enqueues a grant's activation at its start and expiry at its end, in the caller's transaction,
  * so the jobs exist exactly when the grant does.
  */
 export async function scheduleGrantJobs(tx: Tx, grant: Pick<Grant, "id" | "startsAt" | "endsAt">): Promise<void> {
   const boss = await getBoss();
-  const db = {
-    executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.$queryRawUnsafe<unknown[]>(text, ...values) }),
-  };
-  const data: GrantJobData = { grantId: grant.id };
-
-  await boss.send(QUEUES.activateGrant, data, {
+  const db = transactionExecutor(tx);
+  await boss.send(QUEUES.activateGrant, { grantId: grant.id, at: grant.startsAt.toISOString() } satisfies GrantJobData, {
     ...GRANT_JOB_RETRY,
     startAfter: grant.startsAt,
     singletonKey: `activate:${grant.id}:${grant.startsAt.toISOString()}`,
     db,
   });
-  await boss.send(QUEUES.expireGrant, data, {
+  await scheduleGrantExpiry(tx, grant);
+}
+
+/** Enqueues the expiry at the grant's current end; call again when an extension moves the end. */
+export async function scheduleGrantExpiry(tx: Tx, grant: Pick<Grant, "id" | "endsAt">): Promise<void> {
+  const boss = await getBoss();
+  const db = transactionExecutor(tx);
+
+  await boss.send(QUEUES.expireGrant, { grantId: grant.id, at: grant.endsAt.toISOString() } satisfies GrantJobData, {
     ...GRANT_JOB_RETRY,
     startAfter: grant.endsAt,
     singletonKey: `expire:${grant.id}:${grant.endsAt.toISOString()}`,
@@ -81,4 +94,15 @@ export async function stopBoss(): Promise<void> {
   const pending = globalForBoss.pgBoss;
   globalForBoss.pgBoss = undefined;
   if (pending) await (await pending).stop({ graceful: false, wait: true });
+}
+
+/** Enqueues re-rendering a grant's new end at its target, in the caller's transaction. */
+export async function scheduleGrantEndRender(tx: Tx, grant: Pick<Grant, "id" | "endsAt">): Promise<void> {
+  const boss = await getBoss();
+
+  await boss.send(QUEUES.renderGrantEnd, { grantId: grant.id, at: grant.endsAt.toISOString() } satisfies GrantJobData, {
+    ...GRANT_JOB_RETRY,
+    singletonKey: `render-end:${grant.id}:${grant.endsAt.toISOString()}`,
+    db: transactionExecutor(tx),
+  });
 }

@@ -2,6 +2,8 @@ import "server-only";
 
 import type PgBoss from "pg-boss";
 
+import { db } from "@/lib/db";
+import { renderGrantEnd } from "@/lib/grants/extend";
 import { activateGrant, expireGrant } from "@/lib/grants/lifecycle";
 import { sweepDueGrants } from "@/lib/grants/sweep";
 import { log } from "@/lib/log";
@@ -31,9 +33,18 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
   await boss.work<GrantJobData>(QUEUES.expireGrant, { pollingIntervalSeconds, batchSize: 16 }, async (jobs) => {
     for (const job of jobs) {
       const outcome = await expireGrant(job.data.grantId);
-      // The job may run a moment early when the database clock is ahead of this host's; retry it.
-      if (outcome === "not-due") throw new Error(`grant ${job.data.grantId} has not reached its end yet`);
+      if (outcome === "not-due" && (await grantEndOf(job.data.grantId))?.toISOString() === job.data.at) {
+        // The job ran a moment early because the database clock is ahead of this host's: retry.
+        // A job for an end that an extension has since moved is stale and simply completes.
+        throw new Error(`grant ${job.data.grantId} has not reached its end yet`);
+      }
       log.debug({ grantId: job.data.grantId, outcome }, "expiry job done");
+    }
+  });
+  await boss.work<GrantJobData>(QUEUES.renderGrantEnd, { pollingIntervalSeconds, batchSize: 4 }, async (jobs) => {
+    for (const job of jobs) {
+      const outcome = await renderGrantEnd(job.data.grantId);
+      log.debug({ grantId: job.data.grantId, outcome }, "grant end render job done");
     }
   });
   await boss.work(QUEUES.sweep, { pollingIntervalSeconds: 5 }, async () => {
@@ -52,4 +63,10 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
       log.info("worker stopped");
     },
   };
+}
+
+async function grantEndOf(grantId: string): Promise<Date | null> {
+  const grant = await db.grant.findUnique({ where: { id: grantId }, select: { endsAt: true } });
+
+  return grant?.endsAt ?? null;
 }

@@ -61,5 +61,46 @@ export const ZReviewInput = z.object({
     .trim()
     .max(COMMENT_MAX, `Shorten the comment to ${COMMENT_MAX} characters or fewer.`)
     .default(""),
+  /** Approver's new end for a fixed window or an extension (ISO 8601). */
+  endsAt: optionalDate,
+  /** Approver's new duration for an "as soon as approved" request. */
+  durationMinutes: z
+    .union([z.number(), z.string().trim()])
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value === "") return undefined;
+      const minutes = Number(value);
+      if (!Number.isInteger(minutes) || minutes < 5) {
+        context.addIssue({ code: "custom", message: "Enter the duration as a whole number of minutes, at least 5." });
+
+        return z.NEVER;
+      }
+
+      return minutes;
+    }),
 });
 export type ReviewInput = z.input<typeof ZReviewInput>;
+
+export const ZCreateExtensionInput = z.object({
+  grantId: z.string().trim().min(1),
+  endsAt: z
+    .string()
+    .trim()
+    .min(1, "Enter the new end time.")
+    .transform((value, context) => {
+      const date = new Date(value);
+      if (Number.isNaN(date.getTime())) {
+        context.addIssue({ code: "custom", message: "Enter a valid date and time." });
+
+        return z.NEVER;
+      }
+
+      return date;
+    }),
+  justification: z
+    .string()
+    .trim()
+    .min(JUSTIFICATION_MIN, `Explain why you need more time (at least ${JUSTIFICATION_MIN} characters).`)
+    .max(JUSTIFICATION_MAX, `Shorten the justification to ${JUSTIFICATION_MAX} characters or fewer.`),
+});
+export type CreateExtensionInput = z.input<typeof ZCreateExtensionInput>;

@@ -4,9 +4,12 @@ import { recordAudit, userActor } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/session";
 import { vendorIdOf } from "@/lib/auth/session";
 import { db } from "@/lib/db";
-import { toRequestedWindow, validateRequestedWindow } from "@/lib/domain/window";
+import { toRequestedWindow, validateRequestedWindow, type RequestedWindow } from "@/lib/domain/window";
 import { AppError, type FieldErrors } from "@/lib/errors";
+import { revokeGrant } from "@/lib/grants/lifecycle";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { applyApproval, type ApprovalResult } from "@/lib/reviews/approve";
+import { finishApproval } from "@/lib/reviews/service";
 import { parseInput } from "@/lib/zod-errors";
 
 import { ZCreateRequestInput, type CreateRequestInput } from "./schemas";
@@ -90,7 +93,10 @@ export async function createRequest(actor: Actor, rawInput: CreateRequestInput, 
   const windowErrors = validateRequestedWindow(window, resource.maxDurationMinutes, now);
   if (Object.keys(windowErrors).length > 0) throw invalid(asFieldErrors(windowErrors));
 
-  return db.$transaction(async (tx) => {
+  const autoApproved = matchesAutoApproval(resource, input.accessLevel, window);
+  let approval: ApprovalResult | null = null;
+
+  const created = await db.$transaction(async (tx) => {
     const request = await tx.accessRequest.create({
       data: {
         vendorId,
@@ -120,15 +126,52 @@ export async function createRequest(actor: Actor, rawInput: CreateRequestInput, 
         durationMinutes: request.durationMinutes,
       },
     });
+    if (!autoApproved) return request;
 
-    return request;
+    // Recorded as approved by the rule, never by a person; the resource's maximum still applied above.
+    approval = await applyApproval(tx, { ...request, resource }, {
+      actor: AUTO_APPROVAL_RULE,
+      now,
+      auditData: { rule: "auto-approve", levels: resource.autoApproveLevels, maxMinutes: resource.autoApproveMaxMinutes },
+    });
+
+    return tx.accessRequest.findUniqueOrThrow({ where: { id: request.id } });
   });
+  if (approval) await finishApproval(approval);
+
+  return created;
 }
 
-/** Cancels a pending request. Only its requester (or an admin) may cancel it. */
+const AUTO_APPROVAL_RULE = { id: null, label: "rule:auto-approve" };
+
+/** Whether a request falls under the resource's auto-approval rule: a listed level, and short enough. */
+export function matchesAutoApproval(
+  resource: { autoApproveLevels: string[]; autoApproveMaxMinutes: number | null },
+  accessLevel: string,
+  window: RequestedWindow,
+): boolean {
+  if (resource.autoApproveMaxMinutes === null || !resource.autoApproveLevels.includes(accessLevel)) return false;
+  const minutes = window.kind === "RELATIVE" ? window.durationMinutes : (window.end.getTime() - window.start.getTime()) / 60_000;
+
+  return minutes <= resource.autoApproveMaxMinutes;
+}
+
+/**
+ * Cancels a request. Only its requester (or an admin) may cancel it. A pending request becomes
+ * CANCELLED; an approved one keeps its decision, and its live grant is revoked.
+ */
 export async function cancelRequest(actor: Actor, requestId: string) {
+  const scope = actor.role === "ADMIN" ? {} : { requesterId: actor.id, ...requestScope(actor) };
+  const existing = await db.accessRequest.findFirst({ where: { id: requestId, ...scope }, include: { grant: true } });
+  if (!existing) throw new AppError("NOT_FOUND", "Request not found.");
+  const grant = existing.grant;
+  if (existing.status === "APPROVED" && grant && ["SCHEDULED", "ACTIVE", "FAILED"].includes(grant.status)) {
+    await revokeGrant(grant.id, { actor: userActor(actor), reason: "The request was cancelled." });
+
+    return db.accessRequest.findUniqueOrThrow({ where: { id: requestId } });
+  }
+
   return db.$transaction(async (tx) => {
-    const scope = actor.role === "ADMIN" ? {} : { requesterId: actor.id, ...requestScope(actor) };
     const [locked] = await tx.$queryRaw<{ id: string; status: string; vendorId: string }[]>`
       SELECT id, status::text AS status, "vendorId" FROM "AccessRequest" WHERE id = ${requestId} FOR UPDATE`;
     const request = locked ? await tx.accessRequest.findFirst({ where: { id: requestId, ...scope } }) : null;

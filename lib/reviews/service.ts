@@ -4,22 +4,23 @@ import { recordAudit, userActor } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/session";
 import { db } from "@/lib/db";
 import { decideFromReviews } from "@/lib/domain/transitions";
-import { grantWindowFor } from "@/lib/domain/window";
 import { AppError } from "@/lib/errors";
+import { renderGrantEnd } from "@/lib/grants/extend";
 import { activateGrant } from "@/lib/grants/lifecycle";
-import { scheduleGrantJobs } from "@/lib/jobs/queue";
 import { errorFields, log } from "@/lib/log";
 import { ZReviewInput, type ReviewInput } from "@/lib/requests/schemas";
 import { parseInput } from "@/lib/zod-errors";
 
+import { applyApproval, reviewerScope, type ApprovalResult } from "./approve";
+
 const REVIEWER_ROLES = ["APPROVER", "ADMIN"] as const;
 
-/** Pending requests, oldest first, that the actor may review (never their own). */
+/** Pending requests, oldest first, that the actor may review: never their own, and only where they are an eligible approver. */
 export async function listReviewQueue(actor: Actor) {
   assertReviewer(actor);
 
   return db.accessRequest.findMany({
-    where: { status: "PENDING", requesterId: { not: actor.id } },
+    where: { status: "PENDING", requesterId: { not: actor.id }, resource: reviewerScope(actor.id) },
     orderBy: { createdAt: "asc" },
     take: 500,
     include: {
@@ -27,8 +28,16 @@ export async function listReviewQueue(actor: Actor) {
       requester: { select: { name: true, email: true } },
       resource: { select: { name: true, kind: true, requiredApprovals: true } },
       reviews: { select: { reviewerId: true, decision: true } },
+      extends: { select: { id: true, endsAt: true } },
     },
   });
+}
+
+/** Whether the actor is one of the people who may review requests for this resource. */
+export async function isEligibleReviewer(actor: Actor, resourceId: string): Promise<boolean> {
+  if (!(REVIEWER_ROLES as readonly string[]).includes(actor.role)) return false;
+
+  return (await db.resource.count({ where: { id: resourceId, ...reviewerScope(actor.id) } })) > 0;
 }
 
 export type ReviewOutcome = {
@@ -49,6 +58,7 @@ export async function reviewRequest(actor: Actor, rawInput: ReviewInput, now = n
     });
   }
 
+  let approval: ApprovalResult | null = null;
   const outcome = await db.$transaction(async (tx): Promise<ReviewOutcome> => {
     await tx.$queryRaw`SELECT id FROM "AccessRequest" WHERE id = ${input.requestId} FOR UPDATE`;
     const request = await tx.accessRequest.findUnique({
@@ -61,6 +71,9 @@ export async function reviewRequest(actor: Actor, rawInput: ReviewInput, now = n
     }
     if (request.status !== "PENDING") {
       throw new AppError("INVALID_STATE", `This request was already ${request.status.toLowerCase()}.`);
+    }
+    if ((await tx.resource.count({ where: { id: request.resourceId, ...reviewerScope(actor.id) } })) === 0) {
+      throw new AppError("FORBIDDEN", "You are not one of the approvers for this resource.");
     }
     if (request.reviews.some((review) => review.reviewerId === actor.id)) {
       throw new AppError("INVALID_STATE", "You have already reviewed this request.");
@@ -93,45 +106,29 @@ export async function reviewRequest(actor: Actor, rawInput: ReviewInput, now = n
       return { requestStatus: "DENIED", grantId: null };
     }
 
-    const window = grantWindowFor(request, now);
-    if (!window) {
-      throw new AppError("INVALID_STATE", "The requested window has already ended, so it can no longer be approved.");
-    }
-    await tx.accessRequest.update({ where: { id: request.id }, data: { status: "APPROVED", decidedAt: now } });
-    const grant = await tx.grant.create({
-      data: {
-        requestId: request.id,
-        vendorId: request.vendorId,
-        resourceId: request.resourceId,
-        holderId: request.requesterId,
-        accessLevel: request.accessLevel,
-        startsAt: window.startsAt,
-        endsAt: window.endsAt,
-      },
-    });
-    await recordAudit(tx, {
-      ...audit,
-      action: "request.approved",
-      subjectType: "request",
-      subjectId: request.id,
-      grantId: grant.id,
-      data: { startsAt: window.startsAt.toISOString(), endsAt: window.endsAt.toISOString() },
-    });
-    await scheduleGrantJobs(tx, grant);
+    const adjustment = input.endsAt !== undefined || input.durationMinutes !== undefined ? { endsAt: input.endsAt, durationMinutes: input.durationMinutes } : undefined;
+    approval = await applyApproval(tx, request, { actor: userActor(actor), now, adjustment });
 
-    return { requestStatus: "APPROVED", grantId: grant.id };
+    return { requestStatus: "APPROVED", grantId: approval.grantId };
   });
 
-  // Activate at once when the window has started; the scheduled job is the fallback if this fails.
-  if (outcome.grantId) {
-    try {
-      await activateGrant(outcome.grantId);
-    } catch (error) {
-      log.warn({ grantId: outcome.grantId, ...errorFields(error) }, "immediate activation failed; the job will retry");
-    }
-  }
+  if (approval) await finishApproval(approval);
 
   return outcome;
+}
+
+/**
+ * Runs the target-side step of an approval after its transaction committed: activation when the
+ * window has started, or the new end of an extended grant. Jobs enqueued with the approval retry
+ * whatever fails here.
+ */
+export async function finishApproval(approval: ApprovalResult): Promise<void> {
+  try {
+    if (approval.kind === "grant-created") await activateGrant(approval.grantId);
+    else await renderGrantEnd(approval.grantId);
+  } catch (error) {
+    log.warn({ grantId: approval.grantId, kind: approval.kind, ...errorFields(error) }, "post-approval step failed; the job will retry");
+  }
 }
 
 function assertReviewer(actor: Actor) {

@@ -17,6 +17,7 @@ import { prepareWarehouse } from "@/lib/demo/warehouse";
 import { AppError } from "@/lib/errors";
 import { issueDatabasePassword } from "@/lib/grants/access";
 import { expireGrant } from "@/lib/grants/lifecycle";
+import { revokeGrantAsActor } from "@/lib/grants/revoke";
 import { stopBoss } from "@/lib/jobs/queue";
 import { cancelRequest, createRequest, getRequestForActor } from "@/lib/requests/service";
 
@@ -276,6 +277,65 @@ describe("review and grant", () => {
 
     await expectAppError(cancelRequest(vendorA2, request.id), "NOT_FOUND");
     await expect(cancelRequest(vendorA, request.id)).resolves.toMatchObject({ status: "CANCELLED" });
+  });
+});
+
+describe("revocation", () => {
+  async function activeGrant() {
+    const request = await createRequest(vendorA, newRequestInput());
+    const { grantId } = await reviewRequest(approver, { requestId: request.id, decision: "APPROVE", comment: "" });
+
+    return db.grant.findUniqueOrThrow({ where: { id: grantId! }, include: { resource: true } });
+  }
+
+  test("an approver revokes with a reason and the open session is terminated", async () => {
+    const grant = await activeGrant();
+    const issued = await issueDatabasePassword(vendorA, grant.id);
+    const session = new pg.Client({ connectionString: issued.details.buildUri(issued.password) });
+    session.on("error", () => {});
+    await session.connect();
+    await session.query("SELECT 1");
+
+    const missingReason = await expectAppError(revokeGrantAsActor(approver, { grantId: grant.id, reason: "" }), "INVALID_INPUT");
+    expect(missingReason.fieldErrors?.reason).toBeDefined();
+    await revokeGrantAsActor(approver, { grantId: grant.id, reason: "Ticket closed." });
+
+    await expect(session.query("SELECT 1")).rejects.toThrow();
+    await session.end().catch(() => {});
+    const revoked = await db.grant.findUniqueOrThrow({ where: { id: grant.id } });
+    expect(revoked.status).toBe("REVOKED");
+    expect(revoked.revokeReason).toBe("Ticket closed.");
+    expect(revoked.revokedById).toBe(approver.id);
+    const config = ZPostgresLoginConfig.parse(grant.resource.config);
+    expect((await inspectLogin({ config, roleName: grant.targetName! })).exists).toBe(false);
+    await expectAppError(issueDatabasePassword(vendorA, grant.id), "INVALID_STATE");
+    await expectAppError(revokeGrantAsActor(approver, { grantId: grant.id, reason: "again" }), "INVALID_STATE");
+  });
+
+  test("the holder gives up early; other users of the vendor and other vendors cannot", async () => {
+    const grant = await activeGrant();
+
+    await expectAppError(revokeGrantAsActor(vendorB, { grantId: grant.id }), "NOT_FOUND");
+    await expectAppError(revokeGrantAsActor(vendorA2, { grantId: grant.id }), "FORBIDDEN");
+    await revokeGrantAsActor(vendorA, { grantId: grant.id });
+
+    const revoked = await db.grant.findUniqueOrThrow({ where: { id: grant.id } });
+    expect(revoked.status).toBe("REVOKED");
+    expect(revoked.revokeReason).toContain("Given up");
+  });
+});
+
+describe("cancelling an approved request", () => {
+  test("revokes its grant and keeps the approval on record", async () => {
+    const request = await createRequest(vendorA, newRequestInput());
+    const { grantId } = await reviewRequest(approver, { requestId: request.id, decision: "APPROVE", comment: "" });
+
+    const cancelled = await cancelRequest(vendorA, request.id);
+
+    expect(cancelled.status).toBe("APPROVED");
+    const grant = await db.grant.findUniqueOrThrow({ where: { id: grantId! } });
+    expect(grant.status).toBe("REVOKED");
+    expect(grant.revokeReason).toBe("The request was cancelled.");
   });
 });
 

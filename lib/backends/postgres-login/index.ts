@@ -18,6 +18,7 @@ import {
   grantGroupRoleStatement,
   revokeGroupRoleStatement,
   setPasswordStatement,
+  setValidUntilStatement,
 } from "./statements";
 
 export { ZPostgresLoginConfig, type PostgresLoginConfig } from "./config";
@@ -141,6 +142,36 @@ export async function rotatePassword({
   log.info({ roleName, database: config.database }, "postgres login password rotated");
 
   return { password };
+}
+
+/**
+ * Moves an existing login's VALID UNTIL to a new grant end, keeping its password, so an extended
+ * grant goes on working without a gap. Refuses when the role does not exist.
+ */
+export async function setLoginValidUntil({
+  config,
+  roleName,
+  endsAt,
+}: {
+  config: PostgresLoginConfig;
+  roleName: string;
+  endsAt: Date;
+}): Promise<void> {
+  assertLoginRoleName(roleName);
+  assertFutureEnd(endsAt);
+
+  await withManagementClient(config, `extend login role ${roleName}`, async (client) => {
+    try {
+      await client.query(setValidUntilStatement(roleName, endsAt));
+    } catch (error) {
+      if (!isDatabaseError(error, UNDEFINED_OBJECT)) throw error;
+      throw new AppError("NOT_FOUND", `Login role ${roleName} was not found on ${config.host}:${config.port}; provision the login again.`, {
+        cause: error,
+      });
+    }
+  });
+
+  log.info({ roleName, database: config.database, validUntil: endsAt.toISOString() }, "postgres login extended");
 }
 
 /**

@@ -76,6 +76,10 @@ export function setPasswordStatement(roleName: string, passwordVerifier: string,
   ].join(" ");
 }
 
+export function setValidUntilStatement(roleName: string, validUntil: Date): string {
+  return `ALTER ROLE ${escapeIdentifier(roleName)} VALID UNTIL ${escapeLiteral(formatUtcTimestamp(validUntil))}`;
+}
+
 /** Blocks new sessions and removes the stored verifier, so switching LOGIN back on restores no access. */
 export function disableLoginStatement(roleName: string): string {
   return `ALTER ROLE ${escapeIdentifier(roleName)} NOLOGIN PASSWORD NULL`;

@@ -15,6 +15,7 @@ import { isAppError } from "@/lib/errors";
 import { getGrantForActor, listGrantObjects, listIssuances } from "@/lib/grants/access";
 
 import { DatabaseCredentials } from "./database-credentials";
+import { RevokeGrantButton } from "./revoke-grant-button";
 import { S3Exchange } from "./s3-exchange";
 
 export const metadata: Metadata = { title: "Grant" };
@@ -36,6 +37,10 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
   const now = new Date();
   const usable = grant.status === "ACTIVE" && grant.startsAt <= now && now < grant.endsAt;
   const isHolder = grant.holderId === actor.id;
+  const live = grant.status === "SCHEDULED" || grant.status === "ACTIVE" || grant.status === "FAILED";
+  const lastUrlExpiry = issuances
+    .filter((issuance) => issuance.kind === "PRESIGNED_GET" || issuance.kind === "PRESIGNED_PUT")
+    .reduce<Date | null>((latest, issuance) => (latest === null || issuance.expiresAt > latest ? issuance.expiresAt : latest), null);
   const dbConfig = grant.resource.kind === "POSTGRES" ? ZPostgresLoginConfig.safeParse(grant.resource.config) : null;
   const listing = usable && isHolder && grant.resource.kind === "S3_PRESIGN" ? await loadListing(actor, grant.id) : null;
 
@@ -44,7 +49,13 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
       <PageHeader
         title={grant.resource.name}
         description={`${RESOURCE_KIND_LABELS[grant.resource.kind] ?? grant.resource.kind} · ${grant.accessLevel} · ${grant.vendor.name}`}
-        actions={<StatusBadge kind="grant" status={grant.status} />}
+        actions={
+          <div className="flex items-center gap-3">
+            <StatusBadge kind="grant" status={grant.status} />
+            {live && actor.role !== "VENDOR" ? <RevokeGrantButton grantId={grant.id} mode="revoke" /> : null}
+            {live && actor.role === "VENDOR" && isHolder ? <RevokeGrantButton grantId={grant.id} mode="give-up" /> : null}
+          </div>
+        }
       />
 
       <div className="grid gap-6 lg:grid-cols-3">
@@ -71,6 +82,13 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
           {!usable ? (
             <Alert variant={grant.status === "FAILED" ? "error" : "info"} title={grantStateTitle(grant.status, grant.startsAt > now)}>
               {grant.status === "FAILED" && grant.lastError ? grant.lastError : grantStateText(grant.status)}
+              {grant.status === "REVOKED" && grant.revokeReason ? <p className="mt-2">Reason: {grant.revokeReason}</p> : null}
+            </Alert>
+          ) : null}
+          {grant.status === "REVOKED" && lastUrlExpiry && lastUrlExpiry > now ? (
+            <Alert variant="warning" title="Links issued before the revocation still work until they expire">
+              Presigned URLs signed with static keys cannot be recalled. The last one issued for this grant stays valid until{" "}
+              <LocalTime value={lastUrlExpiry.toISOString()} />.
             </Alert>
           ) : null}
           {usable && !isHolder ? (

@@ -8,7 +8,8 @@ import { ConfirmDialog } from "@/components/ui/dialog";
 
 import { cancelRequestAction } from "../../actions";
 
-export function CancelRequestButton({ requestId }: { requestId: string }) {
+/** Cancels the request; when it was already approved, the confirmation says its grant is revoked. */
+export function CancelRequestButton({ requestId, revokesGrant }: { requestId: string; revokesGrant: boolean }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -33,7 +34,12 @@ export function CancelRequestButton({ requestId }: { requestId: string }) {
       onOpenChange={setOpen}
       trigger={<Button variant="outline">Cancel request</Button>}
       title="Cancel this request?"
-      description={error ?? "Approvers will no longer see it. You can send a new request later."}
+      description={
+        error ??
+        (revokesGrant
+          ? "The access this request granted ends at once: open sessions are terminated and no new credentials are issued."
+          : "Approvers will no longer see it. You can send a new request later.")
+      }
       cancelLabel="Keep it"
     >
       <Button variant="destructive" onClick={cancel} disabled={pending}>

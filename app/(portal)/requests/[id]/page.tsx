@@ -65,7 +65,10 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
         actions={
           <div className="flex items-center gap-3">
             <StatusBadge kind="request" status={request.status} />
-            {request.status === "PENDING" && (isRequester || actor.role === "ADMIN") ? <CancelRequestButton requestId={request.id} /> : null}
+            {(isRequester || actor.role === "ADMIN") &&
+            (request.status === "PENDING" || (request.grant && ["SCHEDULED", "ACTIVE", "FAILED"].includes(request.grant.status))) ? (
+              <CancelRequestButton requestId={request.id} revokesGrant={request.status !== "PENDING"} />
+            ) : null}
           </div>
         }
       />
