@@ -6,6 +6,7 @@ import canonicalize from "canonicalize";
 
 import { db, type Tx } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { enqueueNotifications } from "@/lib/notifications";
 
 export type AuditActor = { id: string | null; label: string };
 
@@ -81,6 +82,7 @@ export async function recordAudit(tx: Tx, input: AuditInput): Promise<void> {
       hash: hashAuditEvent(prevHash, fields),
     },
   });
+  await enqueueNotifications(tx, input);
 }
 
 export type AuditVerification = { ok: true; events: number } | { ok: false; events: number; brokenAtSeq: bigint; reason: string };

@@ -6,8 +6,9 @@ import { runAction, type ActionResult } from "@/lib/actions";
 import { requireActor } from "@/lib/auth/session";
 import { issueDatabasePassword, issueDownloadUrl, issueUploadUrl, listGrantObjects } from "@/lib/grants/access";
 import { revokeGrantAsActor, type RevokeGrantInput } from "@/lib/grants/revoke";
+import { createExtensionRequest } from "@/lib/requests/extension";
 import { cancelRequest, createRequest } from "@/lib/requests/service";
-import type { CreateRequestInput, ReviewInput } from "@/lib/requests/schemas";
+import type { CreateExtensionInput, CreateRequestInput, ReviewInput } from "@/lib/requests/schemas";
 import { reviewRequest, type ReviewOutcome } from "@/lib/reviews/service";
 
 export async function createRequestAction(input: CreateRequestInput): Promise<ActionResult<{ id: string }>> {
@@ -115,5 +116,15 @@ export async function revokeGrantAction(input: RevokeGrantInput): Promise<Action
     revalidatePath(`/grants/${result.grantId}`);
 
     return result;
+  });
+}
+
+export async function createExtensionRequestAction(input: CreateExtensionInput): Promise<ActionResult<{ id: string }>> {
+  return runAction("createExtensionRequest", async () => {
+    const actor = await requireActor(["VENDOR"]);
+    const request = await createExtensionRequest(actor, input);
+    revalidatePath(`/grants/${input.grantId}`);
+
+    return { id: request.id };
   });
 }

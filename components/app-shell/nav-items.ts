@@ -1,4 +1,4 @@
-import { ClipboardList, FilePlus, Inbox, KeyRound, ScrollText, type LucideIcon } from "lucide-react";
+import { ClipboardList, FilePlus, Inbox, KeyRound, KeySquare, ScrollText, type LucideIcon } from "lucide-react";
 
 import type { UserRole } from "@/lib/generated/prisma/enums";
 
@@ -10,11 +10,14 @@ export type NavItem = {
 
 const REVIEW_QUEUE: NavItem = { href: "/reviews", label: "Review queue", icon: Inbox };
 const GRANTS: NavItem = { href: "/grants", label: "Grants", icon: KeyRound };
+const API_TOKENS: NavItem = { href: "/settings/tokens", label: "API tokens", icon: KeySquare };
 
 const NAV_ITEMS: Record<UserRole, NavItem[]> = {
   VENDOR: [
     { href: "/requests", label: "My requests", icon: ClipboardList },
     { href: "/requests/new", label: "New request", icon: FilePlus },
+    { href: "/grants", label: "My grants", icon: KeyRound },
+    API_TOKENS,
   ],
   APPROVER: [REVIEW_QUEUE, GRANTS],
   ADMIN: [REVIEW_QUEUE, GRANTS, { href: "/admin/audit", label: "Audit log", icon: ScrollText }],

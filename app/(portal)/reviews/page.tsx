@@ -51,7 +51,10 @@ export default async function ReviewQueuePage() {
                     <Link href={`/requests/${request.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
                       {request.resource.name}
                     </Link>
-                    <div className="text-muted-foreground">{request.accessLevel}</div>
+                    <div className="text-muted-foreground">
+                      {request.kind === "EXTENSION" ? "Extension · " : ""}
+                      {request.accessLevel}
+                    </div>
                   </TableCell>
                   <TableCell className="text-sm">
                     {request.windowKind === "FIXED" && request.requestedStart && request.requestedEnd ? (

@@ -12,9 +12,12 @@ import { requirePageActor, type Actor } from "@/lib/auth/session";
 import { ZPostgresLoginConfig } from "@/lib/backends/postgres-login/config";
 import { RESOURCE_KIND_LABELS } from "@/lib/describe";
 import { isAppError } from "@/lib/errors";
+import { db } from "@/lib/db";
+import { formatMinutes } from "@/lib/domain/window";
 import { getGrantForActor, listGrantObjects, listIssuances } from "@/lib/grants/access";
 
 import { DatabaseCredentials } from "./database-credentials";
+import { ExtensionForm } from "./extension-form";
 import { RevokeGrantButton } from "./revoke-grant-button";
 import { S3Exchange } from "./s3-exchange";
 
@@ -42,6 +45,10 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
     .filter((issuance) => issuance.kind === "PRESIGNED_GET" || issuance.kind === "PRESIGNED_PUT")
     .reduce<Date | null>((latest, issuance) => (latest === null || issuance.expiresAt > latest ? issuance.expiresAt : latest), null);
   const dbConfig = grant.resource.kind === "POSTGRES" ? ZPostgresLoginConfig.safeParse(grant.resource.config) : null;
+  const pendingExtension = await db.accessRequest.findFirst({
+    where: { extendsGrantId: grant.id, status: "PENDING" },
+    select: { id: true, requestedEnd: true },
+  });
   const listing = usable && isHolder && grant.resource.kind === "S3_PRESIGN" ? await loadListing(actor, grant.id) : null;
 
   return (
@@ -93,6 +100,18 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
           ) : null}
           {usable && !isHolder ? (
             <Alert variant="info">Credentials are issued only to {grant.holder.name}, who requested this access.</Alert>
+          ) : null}
+
+          {pendingExtension ? (
+            <Alert variant="info" title="Extension waiting for review">
+              Requested new end: <LocalTime value={pendingExtension.requestedEnd!.toISOString()} />.{" "}
+              <Link href={`/requests/${pendingExtension.id}`} className="text-primary underline-offset-4 hover:underline">
+                View the extension request
+              </Link>
+            </Alert>
+          ) : null}
+          {isHolder && actor.role === "VENDOR" && (grant.status === "ACTIVE" || grant.status === "SCHEDULED") && grant.endsAt > now && !pendingExtension ? (
+            <ExtensionForm grantId={grant.id} maxEndLabel={`The whole grant may last at most ${formatMinutes(grant.resource.maxDurationMinutes)} from its start.`} />
           ) : null}
 
           <Card>

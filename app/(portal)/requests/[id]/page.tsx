@@ -13,6 +13,7 @@ import { RESOURCE_KIND_LABELS } from "@/lib/describe";
 import { formatMinutes } from "@/lib/domain/window";
 import { isAppError } from "@/lib/errors";
 import { getRequestForActor, listRequestHistory } from "@/lib/requests/service";
+import { isEligibleReviewer } from "@/lib/reviews/service";
 
 import { CancelRequestButton } from "./cancel-request-button";
 import { ReviewForm } from "./review-form";
@@ -32,6 +33,7 @@ const ACTION_LABELS: Record<string, string> = {
   "grant.revoked": "Access revoked",
   "grant.failed": "Provisioning failed",
   "grant.activation_retry": "Provisioning will be retried",
+  "grant.extended": "Grant extended",
   "credential.issued": "Credentials issued",
 };
 
@@ -50,7 +52,9 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
   const request = await loadRequest(actor, id);
   const history = await listRequestHistory(actor, id);
   const isRequester = request.requesterId === actor.id;
+  const eligible = actor.role !== "VENDOR" && (await isEligibleReviewer(actor, request.resource.id));
   const canReview =
+    eligible &&
     request.status === "PENDING" &&
     actor.role !== "VENDOR" &&
     !isRequester &&
@@ -60,7 +64,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
   return (
     <>
       <PageHeader
-        title={request.resource.name}
+        title={request.kind === "EXTENSION" ? `Extension: ${request.resource.name}` : request.resource.name}
         description={`${RESOURCE_KIND_LABELS[request.resource.kind] ?? request.resource.kind} · ${request.accessLevel} · ${request.vendor.name}`}
         actions={
           <div className="flex items-center gap-3">
@@ -87,7 +91,15 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                 </dd>
                 <dt className="text-muted-foreground">Window</dt>
                 <dd>
-                  {request.windowKind === "RELATIVE" ? (
+                  {request.kind === "EXTENSION" ? (
+                    <>
+                      Move the end of{" "}
+                      <Link href={`/grants/${request.extendsGrantId}`} className="text-primary underline-offset-4 hover:underline">
+                        the grant
+                      </Link>{" "}
+                      from <LocalTime value={request.requestedStart!.toISOString()} /> to <LocalTime value={request.requestedEnd!.toISOString()} />
+                    </>
+                  ) : request.windowKind === "RELATIVE" ? (
                     <>
                       {formatMinutes(request.durationMinutes ?? 0)} from approval{" "}
                       <span className="text-muted-foreground">(the full duration counts from activation, even if approved late)</span>
@@ -134,7 +146,11 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                 <CardTitle>Your review</CardTitle>
               </CardHeader>
               <CardContent>
-                <ReviewForm requestId={request.id} />
+                <ReviewForm
+                  requestId={request.id}
+                  adjustable={request.windowKind === "RELATIVE" ? "duration" : "end"}
+                  maxDurationMinutes={request.resource.maxDurationMinutes}
+                />
               </CardContent>
             </Card>
           ) : request.status === "PENDING" && isRequester && actor.role !== "VENDOR" ? (

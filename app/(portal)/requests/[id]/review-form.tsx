@@ -6,13 +6,21 @@ import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
 import type { FieldErrors } from "@/lib/errors";
 import { COMMENT_MAX } from "@/lib/requests/schemas";
 
 import { reviewRequestAction } from "../../actions";
 
-export function ReviewForm({ requestId }: { requestId: string }) {
+export type ReviewFormProps = {
+  requestId: string;
+  /** What an approver may change before approving: the duration of a RELATIVE request, or the end of a fixed window. */
+  adjustable: "duration" | "end";
+  maxDurationMinutes: number;
+};
+
+export function ReviewForm({ requestId, adjustable, maxDurationMinutes }: ReviewFormProps) {
   const router = useRouter();
   const [errors, setErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<{ variant: "error" | "success"; text: string } | null>(null);
@@ -25,7 +33,15 @@ export function ReviewForm({ requestId }: { requestId: string }) {
     const form = new FormData(event.currentTarget);
     setPending(true);
 
-    const result = await reviewRequestAction({ requestId, decision, comment: String(form.get("comment") ?? "") });
+    const adjustedEnd = String(form.get("adjustedEnd") ?? "");
+    const adjustedEndDate = adjustedEnd ? new Date(adjustedEnd) : null;
+    const result = await reviewRequestAction({
+      requestId,
+      decision,
+      comment: String(form.get("comment") ?? ""),
+      durationMinutes: adjustable === "duration" ? String(form.get("adjustedDuration") ?? "") : undefined,
+      endsAt: adjustedEndDate && !Number.isNaN(adjustedEndDate.getTime()) ? adjustedEndDate.toISOString() : adjustedEnd || undefined,
+    });
     setPending(false);
     if (!result.ok) {
       setErrors(result.fieldErrors ?? {});
@@ -50,6 +66,20 @@ export function ReviewForm({ requestId }: { requestId: string }) {
       <Field label="Comment" htmlFor="comment" error={errors.comment} hint="Required when you deny. The requester sees it.">
         <Textarea name="comment" rows={3} maxLength={COMMENT_MAX} />
       </Field>
+      {adjustable === "duration" ? (
+        <Field
+          label="Approve for a different duration (minutes, optional)"
+          htmlFor="adjustedDuration"
+          error={errors.durationMinutes ?? errors.endsAt}
+          hint={`Leave empty to approve as requested. At most ${maxDurationMinutes} minutes.`}
+        >
+          <Input name="adjustedDuration" type="number" inputMode="numeric" min={5} max={maxDurationMinutes} step={1} />
+        </Field>
+      ) : (
+        <Field label="Approve with a different end (optional, your time zone)" htmlFor="adjustedEnd" error={errors.endsAt} hint="Leave empty to approve as requested.">
+          <Input name="adjustedEnd" type="datetime-local" />
+        </Field>
+      )}
       <div className="flex flex-wrap gap-3">
         <Button type="submit" name="decision" value="APPROVE" disabled={pending}>
           Approve

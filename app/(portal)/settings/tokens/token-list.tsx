@@ -1,0 +1,75 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { LocalTime } from "@/components/ui/local-time";
+
+import { revokeApiTokenAction } from "./actions";
+
+export type TokenSummary = {
+  id: string;
+  name: string;
+  prefix: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  state: "active" | "expired" | "revoked";
+};
+
+const STATE_BADGES = { active: "success", expired: "neutral", revoked: "error" } as const;
+
+export function TokenList({ tokens }: { tokens: TokenSummary[] }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+
+  async function revoke(tokenId: string) {
+    const result = await revokeApiTokenAction(tokenId);
+    if (!result.ok) {
+      setError(result.error);
+
+      return;
+    }
+    router.refresh();
+  }
+
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Your tokens</CardTitle>
+      </CardHeader>
+      <CardContent className="grid gap-3">
+        {error ? <Alert variant="error">{error}</Alert> : null}
+        {tokens.length === 0 ? <p className="text-sm text-muted-foreground">You have no tokens.</p> : null}
+        <ul className="grid gap-3">
+          {tokens.map((token) => (
+            <li key={token.id} className="flex flex-wrap items-center justify-between gap-3 border-b pb-3 text-sm last:border-b-0">
+              <div>
+                <div className="font-medium">
+                  {token.name} <Badge variant={STATE_BADGES[token.state]}>{token.state}</Badge>
+                </div>
+                <div className="text-muted-foreground">
+                  <code className="font-mono">{token.prefix}…</code> · expires <LocalTime value={token.expiresAt} />
+                  {token.lastUsedAt ? (
+                    <>
+                      {" "}
+                      · last used <LocalTime value={token.lastUsedAt} />
+                    </>
+                  ) : null}
+                </div>
+              </div>
+              {token.state === "active" ? (
+                <Button variant="outline" size="sm" onClick={() => void revoke(token.id)} aria-label={`Revoke token ${token.name}`}>
+                  Revoke
+                </Button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      </CardContent>
+    </Card>
+  );
+}
