@@ -22,6 +22,12 @@ export const env = createEnv({
       .string()
       .regex(/^arn:aws[\w-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, "must be the ARN of an IAM role or user, such as arn:aws:iam::123456789012:role/vendor-access-portal")
       .optional(),
+    // Notifications, all optional: mail over SMTP, else .eml files in MAIL_OUTBOX_DIR, else no mail.
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL, for example smtps://user:password@smtp.example.com:465" }).optional(),
+    MAIL_FROM: z.string().trim().min(3).default("Vendor Access Portal <no-reply@localhost>"),
+    MAIL_OUTBOX_DIR: z.string().min(1).optional(),
+    NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be the http:// or https:// URL of an incoming webhook" }).optional(),
+    PORTAL_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be the portal's public base URL, for example https://access.example.com" }).optional(),
   },
   client: {},
   experimental__runtimeEnv: {},

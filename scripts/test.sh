@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
-mkdir -p test-results
-rm -f test-results/vitest.json test-results/e2e-results.json
+mkdir -p reports
+rm -f reports/vitest.json reports/e2e-results.json
 
 print_summary() {
-  node scripts/test-summary.mjs test-results/vitest.json test-results/e2e-results.json || true
+  node scripts/test-summary.mjs reports/vitest.json reports/e2e-results.json || true
 }
 trap print_summary EXIT
 
@@ -24,7 +24,7 @@ echo "== schema and migrations agree"
 DATABASE_URL="$TEST_POSTGRES_URL" npm run --silent db:migrate:check
 
 echo "== unit and integration tests"
-npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
+npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json
 
 echo "== production build"
 SKIP_ENV_VALIDATION=1 npx next build

@@ -1,4 +1,5 @@
-// `npm run worker`: runs grant activation, expiry and the sweep on their own, for production.
+// `npm run worker`: runs grant activation and expiry, notifications, the sweep and the reconciler
+// on their own, for production. Several workers may share one database.
 import { startWorker } from "@/lib/jobs/worker";
 import { errorFields, log } from "@/lib/log";
 

@@ -5,6 +5,7 @@ import { revalidatePath } from "next/cache";
 import { runAction, type ActionResult } from "@/lib/actions";
 import { requireActor } from "@/lib/auth/session";
 import { issueDatabasePassword, issueDownloadUrl, issueUploadUrl, listGrantObjects } from "@/lib/grants/access";
+import { issueAwsCredentials, issueRdsToken } from "@/lib/grants/aws-access";
 import { revokeGrantAsActor, type RevokeGrantInput } from "@/lib/grants/revoke";
 import { createExtensionRequest } from "@/lib/requests/extension";
 import { cancelRequest, createRequest } from "@/lib/requests/service";
@@ -126,5 +127,47 @@ export async function createExtensionRequestAction(input: CreateExtensionInput):
     revalidatePath(`/grants/${input.grantId}`);
 
     return { id: request.id };
+  });
+}
+
+export type AwsCredentialsResult = {
+  shellExports: string;
+  credentialsProfile: string;
+  credentialProcessJson: string;
+  profileName: string;
+  expiresAt: string;
+  roleArn: string;
+};
+
+export async function issueAwsCredentialsAction(grantId: string): Promise<ActionResult<AwsCredentialsResult>> {
+  return runAction("issueAwsCredentials", async () => {
+    const actor = await requireActor(["VENDOR"]);
+    const issued = await issueAwsCredentials(actor, grantId);
+
+    return {
+      shellExports: issued.shellExports,
+      credentialsProfile: issued.credentialsProfile,
+      credentialProcessJson: issued.credentialProcessJson,
+      profileName: issued.profileName,
+      expiresAt: issued.session.credentials.expiration.toISOString(),
+      roleArn: issued.session.roleArn,
+    };
+  });
+}
+
+export type RdsTokenResult = { token: string; usableUntil: string; psqlCommand: string; connectionUri: string; downloadCaBundleCommand: string };
+
+export async function issueRdsTokenAction(grantId: string): Promise<ActionResult<RdsTokenResult>> {
+  return runAction("issueRdsToken", async () => {
+    const actor = await requireActor(["VENDOR"]);
+    const token = await issueRdsToken(actor, grantId);
+
+    return {
+      token: token.token,
+      usableUntil: token.usableUntil.toISOString(),
+      psqlCommand: token.psqlCommand,
+      connectionUri: token.uri,
+      downloadCaBundleCommand: token.downloadCaBundleCommand,
+    };
   });
 }

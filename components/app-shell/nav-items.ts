@@ -1,4 +1,4 @@
-import { ClipboardList, FilePlus, Inbox, KeyRound, KeySquare, ScrollText, type LucideIcon } from "lucide-react";
+import { Bell, ClipboardList, FilePlus, Inbox, KeyRound, KeySquare, ScrollText, Wrench, type LucideIcon } from "lucide-react";
 
 import type { UserRole } from "@/lib/generated/prisma/enums";
 
@@ -20,7 +20,13 @@ const NAV_ITEMS: Record<UserRole, NavItem[]> = {
     API_TOKENS,
   ],
   APPROVER: [REVIEW_QUEUE, GRANTS],
-  ADMIN: [REVIEW_QUEUE, GRANTS, { href: "/admin/audit", label: "Audit log", icon: ScrollText }],
+  ADMIN: [
+    REVIEW_QUEUE,
+    GRANTS,
+    { href: "/admin/grants", label: "Provisioning", icon: Wrench },
+    { href: "/admin/audit", label: "Audit log", icon: ScrollText },
+    { href: "/admin/notifications", label: "Notifications", icon: Bell },
+  ],
 };
 
 /** Returns the navigation links for a role, in display order. The first is the role's home page. */

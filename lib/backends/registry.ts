@@ -1,13 +1,25 @@
 import "server-only";
 
+import { awsRoleBackend } from "@/lib/backends/aws/backend";
 import { ZPostgresLoginConfig } from "@/lib/backends/postgres-login/config";
 import { loginRoleName, provisionLogin, revokeLogin } from "@/lib/backends/postgres-login";
 import { ZS3PresignConfig } from "@/lib/backends/s3-presign";
+import type { Tx } from "@/lib/db";
 import { renderPrefix } from "@/lib/domain/object-key";
 import { AppError } from "@/lib/errors";
 import type { Grant, Resource, Vendor } from "@/lib/generated/prisma/client";
 
-export type GrantContext = { grant: Grant; resource: Resource; vendor: Vendor };
+export type GrantContext = {
+  grant: Grant;
+  resource: Resource;
+  vendor: Vendor;
+  /**
+   * The caller's transaction, which changes the grant's status after the backend returns. Backends
+   * that render a target from all live grants (the AWS role backend) take their lock in it, so the
+   * next writer of the target sees the status change.
+   */
+  tx?: Tx;
+};
 
 /** What a backend does when a grant starts and when it ends (expiry or revocation). */
 export interface AccessBackend {
@@ -52,6 +64,9 @@ export function backendFor(resource: Resource): AccessBackend {
       return postgresLoginBackend;
     case "S3_PRESIGN":
       return s3PresignBackend;
+    case "S3_PREFIX":
+    case "RDS_IAM":
+      return awsRoleBackend;
     default:
       throw new AppError("MISCONFIGURED", `Resource kind ${resource.kind} has no access backend in this version.`);
   }

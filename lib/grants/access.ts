@@ -6,6 +6,7 @@ import { ZPostgresLoginConfig } from "@/lib/backends/postgres-login/config";
 import { connectionDetails, rotatePassword } from "@/lib/backends/postgres-login";
 import { listObjects, presignDownload, presignUpload, ZS3PresignConfig } from "@/lib/backends/s3-presign";
 import { db } from "@/lib/db";
+import { issueAwsDownloadUrl, issueAwsUploadUrl, listAwsGrantObjects } from "@/lib/grants/aws-access";
 import { AppError } from "@/lib/errors";
 import type { IssuanceKind } from "@/lib/generated/prisma/enums";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -60,7 +61,7 @@ export async function listIssuances(actor: Actor, grantId: string) {
  * Loads a grant the actor holds and that is active right now. Credentials are issued only to the
  * grant's holder, and never before the start or at or after the end.
  */
-async function loadUsableGrant(actor: Actor, grantId: string, now: Date) {
+export async function loadUsableGrant(actor: Actor, grantId: string, now: Date) {
   const grant = await getGrantForActor(actor, grantId);
   if (grant.holderId !== actor.id) {
     throw new AppError("FORBIDDEN", "Only the person who requested this access can get its credentials.");
@@ -85,7 +86,7 @@ function assertLevel(grant: { accessLevel: string }, allowed: readonly string[],
   }
 }
 
-async function recordIssuance(
+export async function recordIssuance(
   actor: Actor,
   grant: { id: string; vendorId: string; requestId: string },
   kind: IssuanceKind,
@@ -134,6 +135,7 @@ function s3Context(grant: Awaited<ReturnType<typeof loadUsableGrant>>) {
 export async function issueUploadUrl(actor: Actor, grantId: string, fileName: string, now = new Date()) {
   const grant = await loadUsableGrant(actor, grantId, now);
   assertLevel(grant, UPLOAD_LEVELS, "uploads");
+  if (grant.resource.kind === "S3_PREFIX") return issueAwsUploadUrl(actor, grant, fileName, now);
   const { config, vendorSlug } = s3Context(grant);
   const upload = await presignUpload({ config, vendorSlug, fileName, grantEndsAt: grant.endsAt, now });
   await recordIssuance(actor, grant, "PRESIGNED_PUT", upload.expiresAt, upload.key);
@@ -144,6 +146,7 @@ export async function issueUploadUrl(actor: Actor, grantId: string, fileName: st
 export async function issueDownloadUrl(actor: Actor, grantId: string, key: string, now = new Date()) {
   const grant = await loadUsableGrant(actor, grantId, now);
   assertLevel(grant, READ_LEVELS, "downloads");
+  if (grant.resource.kind === "S3_PREFIX") return issueAwsDownloadUrl(actor, grant, key, now);
   const { config, vendorSlug } = s3Context(grant);
   const download = await presignDownload({ config, vendorSlug, key, grantEndsAt: grant.endsAt, now });
   await recordIssuance(actor, grant, "PRESIGNED_GET", download.expiresAt, key);
@@ -154,6 +157,7 @@ export async function issueDownloadUrl(actor: Actor, grantId: string, key: strin
 /** Objects under the vendor's prefix, for grants that may upload or read. */
 export async function listGrantObjects(actor: Actor, grantId: string, now = new Date()) {
   const grant = await loadUsableGrant(actor, grantId, now);
+  if (grant.resource.kind === "S3_PREFIX") return listAwsGrantObjects(actor, grant, now);
   const { config, vendorSlug } = s3Context(grant);
 
   return listObjects({ config, vendorSlug });

@@ -15,7 +15,7 @@ export const MAX_ACTIVATION_ATTEMPTS = 5;
 // so it gets more time than Prisma's 5 s default.
 const LIFECYCLE_TX = { timeout: 60_000, maxWait: 10_000 } as const;
 
-export type ActivationOutcome = "activated" | "already-active" | "not-due" | "ended" | "final" | "failed";
+export type ActivationOutcome = "activated" | "already-active" | "not-due" | "ended" | "final" | "failed" | "awaiting-retry";
 
 async function lockGrant(tx: Tx, grantId: string) {
   await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grantId} FOR UPDATE`;
@@ -35,11 +35,14 @@ export async function activateGrant(grantId: string, now = new Date()): Promise<
     if (!grant) throw new AppError("NOT_FOUND", `Grant ${grantId} not found.`);
     if (grant.status === "ACTIVE") return "already-active";
     if (grant.status === "EXPIRED" || grant.status === "REVOKED") return "final";
+    // A FAILED grant waits for an admin's retry (which moves it back to SCHEDULED), so jobs still
+    // retrying an activation stop here.
+    if (grant.status === "FAILED") return "awaiting-retry";
     if (grant.endsAt <= now) return "ended";
     if (grant.startsAt > now) return "not-due";
 
     try {
-      const { targetName } = await backendFor(grant.resource).activate(contextOf(grant));
+      const { targetName } = await backendFor(grant.resource).activate({ ...contextOf(grant), tx });
       await tx.grant.update({
         where: { id: grantId },
         data: { status: "ACTIVE", activatedAt: now, targetName, lastError: null, attempts: { increment: 1 } },
@@ -120,7 +123,7 @@ async function endGrant(
 
     // A grant that never reached the target has nothing to remove there, but deactivate is
     // idempotent, so a half-finished activation is cleaned up too.
-    const detail = await backendFor(grant.resource).deactivate(contextOf(grant));
+    const detail = await backendFor(grant.resource).deactivate({ ...contextOf(grant), tx });
     await tx.grant.update({
       where: { id: grantId },
       data: {

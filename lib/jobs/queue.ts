@@ -12,6 +12,9 @@ export const QUEUES = {
   expireGrant: "grant-expire",
   renderGrantEnd: "grant-render-end",
   sweep: "grant-sweep",
+  reconcile: "target-reconcile",
+  sendNotification: "notification-send",
+  grantEndingReminder: "notification-grant-ending",
 } as const;
 
 /** `at` is the grant's start (activation) or end (expiry) when the job was scheduled, as ISO 8601. */
@@ -47,14 +50,36 @@ export async function startBoss(options: { supervise: boolean; schedule: boolean
   boss.on("error", (error: unknown) => log.error(errorFields(error), "pg-boss error"));
   await boss.start();
   for (const name of Object.values(QUEUES)) {
-    await boss.createQueue(name);
+    await createQueueRetryingDeadlock(boss, name);
   }
 
   return boss;
 }
 
+const DEADLOCK_DETECTED = "40P01";
+const CREATE_QUEUE_ATTEMPTS = 5;
+
+/**
+ * Creates a queue if it is missing. Workers that start together on a database without the queues
+ * create them at the same time, and pg-boss 10.4 can then deadlock while attaching the queues'
+ * partition tables (SQLSTATE 40P01). PostgreSQL rolls the losing call back, so it is tried again.
+ */
+async function createQueueRetryingDeadlock(boss: PgBoss, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await boss.createQueue(name);
+
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== DEADLOCK_DETECTED || attempt >= CREATE_QUEUE_ATTEMPTS) throw error;
+      log.warn({ queue: name, attempt }, "pg-boss queue creation deadlocked with another process; retrying");
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
+
 /** Lets pg-boss insert jobs through a Prisma transaction, so they commit or roll back with it. */
-function transactionExecutor(tx: Tx) {
+export function transactionExecutor(tx: Tx) {
   return {
     executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.$queryRawUnsafe<unknown[]>(text, ...values) }),
   };

@@ -7,6 +7,10 @@ import { renderGrantEnd } from "@/lib/grants/extend";
 import { activateGrant, expireGrant } from "@/lib/grants/lifecycle";
 import { sweepDueGrants } from "@/lib/grants/sweep";
 import { log } from "@/lib/log";
+import { handleSendNotificationJobs } from "@/lib/notifications/deliver";
+import type { SendNotificationJobData } from "@/lib/notifications/enqueue";
+import { sendGrantEndingReminder } from "@/lib/notifications/reminders";
+import { logReconcileSummary, reconcileAll } from "@/lib/reconcile";
 
 import { QUEUES, startBoss, type GrantJobData } from "./queue";
 
@@ -16,9 +20,10 @@ export type WorkerOptions = {
 };
 
 /**
- * Starts the job worker: grant activation and expiry at their times, and a sweep every minute that
- * catches anything a lost job missed. Several workers on one database share the jobs: pg-boss hands
- * each job to one of them, and the grant row lock stops a double activation.
+ * Starts the job worker: grant activation and expiry at their times, a sweep every minute that
+ * catches anything a lost job missed, a reconcile every minute that repairs drift at the targets,
+ * notification deliveries and grant-ending reminders. Several workers on one database share the
+ * jobs: pg-boss hands each job to one of them, and the grant row lock stops a double activation.
  */
 export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: PgBoss; stop: () => Promise<void> }> {
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 1;
@@ -47,6 +52,12 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
       log.debug({ grantId: job.data.grantId, outcome }, "grant end render job done");
     }
   });
+  await boss.work<SendNotificationJobData>(QUEUES.sendNotification, { pollingIntervalSeconds, batchSize: 8, includeMetadata: true }, async (jobs) => {
+    await handleSendNotificationJobs(boss, jobs);
+  });
+  await boss.work<GrantJobData>(QUEUES.grantEndingReminder, { pollingIntervalSeconds, batchSize: 8 }, async (jobs) => {
+    for (const job of jobs) await sendGrantEndingReminder(job.data);
+  });
   await boss.work(QUEUES.sweep, { pollingIntervalSeconds: 5 }, async () => {
     const result = await sweepDueGrants();
     if (result.activated + result.expired + result.requestsExpired + result.errors > 0) {
@@ -54,6 +65,10 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
     }
   });
   await boss.schedule(QUEUES.sweep, "* * * * *");
+  await boss.work(QUEUES.reconcile, { pollingIntervalSeconds: 5 }, async () => {
+    logReconcileSummary(await reconcileAll());
+  });
+  await boss.schedule(QUEUES.reconcile, "* * * * *");
   log.info({ pollingIntervalSeconds }, "worker started");
 
   return {

@@ -223,6 +223,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       S3_COMPAT_ACCESS_KEY_ID: secrets.s3AccessKeyId,
       S3_COMPAT_SECRET_ACCESS_KEY: secrets.s3SecretAccessKey,
       S3_COMPAT_FORCE_PATH_STYLE: "true",
+      // Notification emails become .eml files here unless SMTP_URL is set.
+      MAIL_OUTBOX_DIR: process.env.MAIL_OUTBOX_DIR || path.resolve(options.dataDir, "outbox"),
       PORT: String(options.appPort),
       NEXT_TELEMETRY_DISABLED: "1",
     };

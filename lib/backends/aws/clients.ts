@@ -38,7 +38,7 @@ export type AwsClientOptions = {
   credentials?: IAMClientConfig["credentials"];
   /** For tests only; unset, the SDK reads AWS_REGION or the shared config file. */
   region?: string;
-  /** For tests only: answers requests without a network, so the SDK's own retry and parsing still run. */
+  /** For tests only: returns responses without a network, so the SDK's own retry and parsing still run. */
   requestHandler?: IAMClientConfig["requestHandler"];
 };
 

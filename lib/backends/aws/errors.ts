@@ -4,7 +4,7 @@
 
 import { AppError } from "@/lib/errors";
 
-/** The longest part of an AWS error message quoted in an AppError message. */
+/** Maximum length, in characters, of an AWS error message quoted in an AppError message. */
 const MAX_QUOTED_CHARS = 300;
 
 const THROTTLING_NAMES = new Set(["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "SlowDown"]);
@@ -22,7 +22,7 @@ function shapeOf(error: unknown): SdkErrorShape {
   return typeof error === "object" && error !== null ? (error as SdkErrorShape) : {};
 }
 
-/** The error's name without the SDK's `Exception` suffix, as AWS documents its error codes. */
+/** Returns the error's name without the SDK's `Exception` suffix, as AWS documents its error codes. */
 export function awsErrorCode(error: unknown): string {
   const name = shapeOf(error).name ?? "UnknownError";
 
@@ -79,7 +79,7 @@ export function toSetupError(error: unknown): AppError | undefined {
   return undefined;
 }
 
-/** What the failed call was doing, for the message. */
+/** Context of the failed IAM call, for the message. */
 export type AwsCallContext = {
   /** The IAM or STS action, such as iam:PutRolePolicy. */
   action: string;
@@ -87,7 +87,7 @@ export type AwsCallContext = {
   roleArn: string;
   accountId: string;
   rolePath: string;
-  /** Which policy the call wrote, for policy errors. */
+  /** Policy that the call wrote, for policy errors. */
   policy?: "trust" | "permission";
 };
 
@@ -103,7 +103,7 @@ export function toIamAppError(error: unknown, context: AwsCallContext): AppError
   if (isAccessDenied(error)) {
     return new AppError(
       "PROVISIONING_FAILED",
-      `The portal's AWS identity is not allowed to call ${context.action} on role ${context.roleArn}. Allow ${context.action} on roles under ${context.rolePath} in account ${context.accountId} in the portal's IAM policy, then retry the grant.`,
+      `The portal's AWS identity is not allowed to call ${context.action} on role ${context.roleArn}. Allow ${context.action} on roles under ${context.rolePath} in account ${context.accountId} in the portal's IAM policy, and give the role the permissions boundary that policy requires, then retry the grant.`,
       { cause: error },
     );
   }
@@ -147,4 +147,55 @@ export function toIamAppError(error: unknown, context: AwsCallContext): AppError
   }
 
   return new AppError("PROVISIONING_FAILED", `${context.action} on role ${context.roleName} failed with ${code}${attemptsOf(error)}.`, { cause: error });
+}
+
+/** Request of the failed AssumeRole call, for the message. */
+export type AssumeRoleContext = { roleArn: string; roleName: string; durationSeconds: number; maxSessionSeconds: number };
+
+/** Maps an STS AssumeRole error to an AppError that names what to check. */
+export function toStsAppError(error: unknown, context: AssumeRoleContext): AppError {
+  const setup = toSetupError(error);
+  if (setup) return setup;
+
+  const code = awsErrorCode(error);
+  const shape = shapeOf(error);
+
+  if (isAccessDenied(error)) {
+    return new AppError(
+      "PROVISIONING_FAILED",
+      `The portal may not assume role ${context.roleArn} (sts:AssumeRole with sts:TagSession and sts:SetSourceIdentity). If the grant was activated in the last minute, try again shortly, because IAM applies trust policy changes with a delay. Otherwise check that the role's trust policy names the portal and that the portal's IAM policy allows these actions on the role.`,
+      { cause: error },
+    );
+  }
+  if (code === "ValidationError" && /DurationSeconds|session duration|role chaining/i.test(shape.message ?? "")) {
+    return new AppError(
+      "MISCONFIGURED",
+      `STS rejected a session of ${context.durationSeconds} seconds for role ${context.roleName}: ${quote(shape.message)}. Set maxSessionSeconds in the resource config (now ${context.maxSessionSeconds}) to at most the role's MaxSessionDuration, and to at most 3600 when the portal itself runs on a role session, because role chaining limits sessions to 1 hour.`,
+      { cause: error },
+    );
+  }
+  if (code === "PackedPolicyTooLarge") {
+    return new AppError(
+      "MISCONFIGURED",
+      `STS rejected the session for role ${context.roleName} because its session policy and session tags are too large: ${quote(shape.message)}. Shorten the resource's bucket name, prefix or KMS key ARN.`,
+      { cause: error },
+    );
+  }
+  if (code === "MalformedPolicyDocument") {
+    return new AppError("PROVISIONING_FAILED", `STS rejected the session policy for role ${context.roleName} as malformed: ${quote(shape.message)}`, { cause: error });
+  }
+  if (code === "RegionDisabled") {
+    return new AppError(
+      "MISCONFIGURED",
+      `STS is not activated in the portal's region, so role ${context.roleName} cannot be assumed. Activate the region's STS endpoint in the account settings of IAM, or set AWS_REGION to an active region.`,
+      { cause: error },
+    );
+  }
+  if (isThrottling(error) || isTransient(error)) {
+    return new AppError("PROVISIONING_FAILED", `sts:AssumeRole on role ${context.roleName} failed with a temporary error (${code})${attemptsOf(error)}. Try again in a minute.`, {
+      cause: error,
+    });
+  }
+
+  return new AppError("PROVISIONING_FAILED", `sts:AssumeRole on role ${context.roleName} failed with ${code}${attemptsOf(error)}.`, { cause: error });
 }

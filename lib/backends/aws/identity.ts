@@ -47,7 +47,7 @@ export async function resolvePortalPrincipalArn(clients: AwsClients): Promise<st
       .send(new GetCallerIdentityCommand({}))
       .then((identity) => principalArnOfCaller(identity.Arn ?? ""))
       .catch((error: unknown) => {
-        // A failure is not cached, so the next call asks again.
+        // A failure is not cached, so the next call tries STS again.
         principalArnByClients.delete(clients);
         if (error instanceof AppError) throw error;
 

@@ -2,8 +2,16 @@ import "server-only";
 
 import { DeleteRolePolicyCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 
-import { renderRoleState } from "@/lib/backends/aws/policies";
-import type { PolicyLimits, PolicySizes, RevokedGrant, RoleGrant } from "@/lib/backends/aws/policies/types";
+import {
+  REVOCATION_PROPAGATION_MARGIN_SECONDS,
+  renderRoleState,
+  selectRevokedGrantsToDeny,
+  type PolicyLimits,
+  type PolicySizes,
+  type RevokedGrant,
+  type RoleGrant,
+  type RoleState,
+} from "@/lib/backends/aws/policies";
 import { db, type Tx } from "@/lib/db";
 import { LIVE_GRANT_STATUSES } from "@/lib/domain/transitions";
 import { AppError } from "@/lib/errors";
@@ -13,14 +21,15 @@ import { getAwsClients, type AwsClients } from "./clients";
 import { awsErrorCode, toIamAppError } from "./errors";
 import { parseAwsResourceConfig, toRoleGrant, vendorRoleOf, type AwsResourceConfig, type VendorRole } from "./role";
 
-/** Name of the one inline policy that holds every grant's permission statements. */
+/** Name of the one inline policy that contains every grant's permission statements. */
 export const PERMISSION_POLICY_NAME = "vendor-access-grants";
 
 /**
- * How long a revoked grant keeps its deny statement. A session lasts at most 12 hours (the largest
- * MaxSessionDuration AWS allows), so no session issued before the revocation outlives this.
+ * How far back revoked grants are read. A session lasts at most 12 hours (the largest
+ * MaxSessionDuration AWS allows), so no session issued before an older revocation is still live.
+ * selectRevokedGrantsToDeny then narrows this to the role's own MaxSessionDuration.
  */
-export const REVOKED_DENY_SECONDS = 12 * 60 * 60;
+const REVOKED_LOOKBACK_SECONDS = 12 * 60 * 60 + REVOCATION_PROPAGATION_MARGIN_SECONDS;
 
 // Used only when the caller passes no transaction. IAM calls run while the lock is held.
 const ROLE_SYNC_TX = { timeout: 60_000, maxWait: 10_000 } as const;
@@ -96,17 +105,7 @@ async function syncInTransaction(tx: Tx, input: SyncVendorRoleInput, now: Date):
   // writers from each rendering a state that lacks the other's grant.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${role.lockKey}, 0))`;
 
-  const vendor = await tx.vendor.findUnique({ where: { id: input.vendorId }, select: { id: true, slug: true, awsAccountId: true, externalId: true } });
-  if (!vendor) throw new AppError("NOT_FOUND", `Vendor ${input.vendorId} not found.`);
-
-  const { grants, revokedGrants } = await loadRoleGrants(tx, input, now);
-  const state = renderRoleState({
-    trustInput: { portalPrincipalArn: input.portalPrincipalArn, vendorAccountId: vendor.awsAccountId, externalId: vendor.externalId },
-    grants,
-    now,
-    revokedGrants,
-    limits: input.limits,
-  });
+  const { state, grants, revokedGrants } = await renderFromDatabase(tx, input, now);
   if (state.problems.length > 0) {
     throw new AppError(
       "PROVISIONING_FAILED",
@@ -140,15 +139,50 @@ async function syncInTransaction(tx: Tx, input: SyncVendorRoleInput, now: Date):
   return result;
 }
 
+export type VendorRolePreview = {
+  state: RoleState;
+  liveGrantIds: string[];
+  revokedGrantIds: string[];
+};
+
+/**
+ * Renders the desired state of a vendor role from the database without writing it, for previews
+ * and drift checks. It takes no lock, so a concurrent change may make it stale at once.
+ */
+export async function previewVendorRole(input: Omit<SyncVendorRoleInput, "clients">): Promise<VendorRolePreview> {
+  const now = input.now ?? new Date();
+  const render = (tx: Tx) => renderFromDatabase(tx, input, now);
+  const { state, grants, revokedGrants } = input.tx ? await render(input.tx) : await db.$transaction(render, ROLE_SYNC_TX);
+
+  return { state, liveGrantIds: grants.map((grant) => grant.grantId), revokedGrantIds: revokedGrants.map((grant) => grant.grantId) };
+}
+
+async function renderFromDatabase(tx: Tx, input: SyncVendorRoleInput, now: Date) {
+  const vendor = await tx.vendor.findUnique({ where: { id: input.vendorId }, select: { awsAccountId: true, externalId: true } });
+  if (!vendor) throw new AppError("NOT_FOUND", `Vendor ${input.vendorId} not found.`);
+
+  const { grants, revokedGrants } = await loadRoleGrants(tx, input, now);
+  const state = renderRoleState({
+    trustInput: { portalPrincipalArn: input.portalPrincipalArn, vendorAccountId: vendor.awsAccountId, externalId: vendor.externalId },
+    grants,
+    now,
+    revokedGrants,
+    limits: input.limits,
+  });
+
+  return { state, grants, revokedGrants };
+}
+
 /**
  * Loads the live grants of the role (SCHEDULED or ACTIVE, ending in the future, on an S3_PREFIX or
- * RDS_IAM resource whose role config renders this role) and the grants revoked in the last 12 hours.
+ * RDS_IAM resource whose role config renders this role) and the revoked grants whose sessions may
+ * still be live.
  * Grants of every vendor are read, because two resources' name templates can render the same role
  * name for different vendors, and that must fail instead of one vendor overwriting the other's role.
  */
 async function loadRoleGrants(tx: Tx, input: SyncVendorRoleInput, now: Date): Promise<{ grants: RoleGrant[]; revokedGrants: RevokedGrant[] }> {
   const { role } = input;
-  const revokedSince = new Date(now.getTime() - REVOKED_DENY_SECONDS * 1000);
+  const revokedSince = new Date(now.getTime() - REVOKED_LOOKBACK_SECONDS * 1000);
   const rows: CandidateRow[] = await tx.grant.findMany({
     where: {
       resource: { kind: { in: ["S3_PREFIX", "RDS_IAM"] } },
@@ -175,12 +209,12 @@ async function loadRoleGrants(tx: Tx, input: SyncVendorRoleInput, now: Date): Pr
   const excluded = new Set(input.excludeGrantIds ?? []);
   // A grant whose config or role name is invalid cannot be placed on any role, so it is left out:
   // less access, never more. Its own activation fails with the config error.
-  const parsedByResource = new Map<string, AwsResourceConfig | null>();
+  const targets = new Map<string, RowTarget>();
   const grants: RoleGrant[] = [];
   const revoked = new Map<string, RevokedGrant>();
 
   for (const row of rows) {
-    const target = resolveRowRole(parsedByResource, row);
+    const target = resolveRowRole(targets, row);
     if (!target || target.role.lockKey !== role.lockKey) continue;
     const { parsed, role: rowRole } = target;
 
@@ -206,30 +240,28 @@ async function loadRoleGrants(tx: Tx, input: SyncVendorRoleInput, now: Date): Pr
   }
 
   for (const grant of input.revokedGrants ?? []) revoked.set(grant.grantId, grant);
+  const revokedGrants = selectRevokedGrantsToDeny([...revoked.values()], { now, maxSessionSeconds: role.maxSessionSeconds });
 
-  return { grants, revokedGrants: [...revoked.values()].sort((a, b) => a.grantId.localeCompare(b.grantId)) };
+  return { grants, revokedGrants: revokedGrants.sort((a, b) => a.grantId.localeCompare(b.grantId)) };
 }
 
-/** Returns the row's config and role, or null when either is invalid. */
-function resolveRowRole(cache: Map<string, AwsResourceConfig | null>, row: CandidateRow): { parsed: AwsResourceConfig; role: VendorRole } | null {
-  if (!cache.has(row.resource.id)) {
-    try {
-      cache.set(row.resource.id, parseAwsResourceConfig(row.resource));
-    } catch (error) {
-      log.warn({ resourceId: row.resource.id, ...errorFields(error) }, "resource config invalid; its grants are left out of role sync");
-      cache.set(row.resource.id, null);
-    }
-  }
-  const parsed = cache.get(row.resource.id);
-  if (!parsed) return null;
+type RowTarget = { parsed: AwsResourceConfig; role: VendorRole } | null;
 
+/** Returns the row's config and role, or null when either is invalid. Caches by resource and vendor, so each problem is logged once. */
+function resolveRowRole(cache: Map<string, RowTarget>, row: CandidateRow): RowTarget {
+  const key = `${row.resource.id}:${row.vendor.slug}`;
+  if (cache.has(key)) return cache.get(key) ?? null;
+
+  let target: RowTarget = null;
   try {
-    return { parsed, role: vendorRoleOf(parsed, row.vendor.slug) };
+    const parsed = parseAwsResourceConfig(row.resource);
+    target = { parsed, role: vendorRoleOf(parsed, row.vendor.slug) };
   } catch (error) {
-    log.warn({ resourceId: row.resource.id, grantId: row.id, ...errorFields(error) }, "role name invalid; the grant is left out of role sync");
-
-    return null;
+    log.warn({ resourceId: row.resource.id, vendorSlug: row.vendor.slug, ...errorFields(error) }, "resource config or role name invalid, its grants left out of role sync");
   }
+  cache.set(key, target);
+
+  return target;
 }
 
 /**

@@ -1,4 +1,4 @@
-// Vendor roles and grants as the AWS provider sees them. Pure: no I/O.
+// Vendor roles and grants in the form the AWS provider uses. Pure: no I/O.
 
 import { z } from "zod";
 

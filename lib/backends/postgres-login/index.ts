@@ -24,6 +24,7 @@ import {
 export { ZPostgresLoginConfig, type PostgresLoginConfig } from "./config";
 export { connectionDetails, type LoginConnectionDetails } from "./connection-details";
 export { isLoginRoleName, loginRoleName } from "./role-name";
+export { ELEVATED_ATTRIBUTES, isElevatedAttribute, listLoginRoles, repairLogin, type ElevatedAttribute, type HeldLoginRole } from "./repair";
 
 const DUPLICATE_OBJECT = "42710";
 const UNDEFINED_OBJECT = "42704";

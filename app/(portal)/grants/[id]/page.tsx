@@ -14,8 +14,11 @@ import { RESOURCE_KIND_LABELS } from "@/lib/describe";
 import { isAppError } from "@/lib/errors";
 import { db } from "@/lib/db";
 import { formatMinutes } from "@/lib/domain/window";
+import { env } from "@/lib/env";
 import { getGrantForActor, listGrantObjects, listIssuances } from "@/lib/grants/access";
+import { selfAssumeInstructions } from "@/lib/grants/aws-access";
 
+import { AwsAccess } from "./aws-access";
 import { DatabaseCredentials } from "./database-credentials";
 import { ExtensionForm } from "./extension-form";
 import { RevokeGrantButton } from "./revoke-grant-button";
@@ -49,7 +52,10 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
     where: { extendsGrantId: grant.id, status: "PENDING" },
     select: { id: true, requestedEnd: true },
   });
-  const listing = usable && isHolder && grant.resource.kind === "S3_PRESIGN" ? await loadListing(actor, grant.id) : null;
+  const isS3 = grant.resource.kind === "S3_PRESIGN" || grant.resource.kind === "S3_PREFIX";
+  const isAws = grant.resource.kind === "S3_PREFIX" || grant.resource.kind === "RDS_IAM";
+  const listing = usable && isHolder && isS3 ? await loadListing(actor, grant.id) : null;
+  const selfAssume = usable && isAws && actor.role === "VENDOR" ? await loadSelfAssume(actor, grant.id) : null;
 
   return (
     <>
@@ -77,7 +83,15 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
               hasPassword={issuances.some((issuance) => issuance.kind === "DB_PASSWORD")}
             />
           ) : null}
-          {usable && isHolder && grant.resource.kind === "S3_PRESIGN" ? (
+          {usable && isHolder && isAws ? (
+            <AwsAccess
+              grantId={grant.id}
+              kind={grant.resource.kind as "S3_PREFIX" | "RDS_IAM"}
+              portalUrl={env.PORTAL_PUBLIC_URL ?? env.NEXTAUTH_URL}
+              selfAssume={selfAssume}
+            />
+          ) : null}
+          {usable && isHolder && isS3 ? (
             <S3Exchange
               grantId={grant.id}
               prefix={grant.targetName ?? ""}
@@ -196,6 +210,17 @@ async function loadListing(actor: Actor, grantId: string) {
     };
   } catch (error) {
     if (isAppError(error)) return { error: error.message };
+    throw error;
+  }
+}
+
+async function loadSelfAssume(actor: Actor, grantId: string) {
+  try {
+    const instructions = await selfAssumeInstructions(actor, grantId);
+
+    return instructions ? { roleArn: instructions.roleArn, externalId: instructions.externalId, command: instructions.command } : null;
+  } catch (error) {
+    if (isAppError(error)) return null;
     throw error;
   }
 }

@@ -60,6 +60,9 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
     !isRequester &&
     !request.reviews.some((review) => review.reviewerId === actor.id);
   const approvals = request.reviews.filter((review) => review.decision === "APPROVE").length;
+  // The review form and its success message disappear when the page refreshes after a decision,
+  // so the page itself confirms an approval that still waits for other approvers.
+  const approvedByActor = request.reviews.some((review) => review.reviewerId === actor.id && review.decision === "APPROVE");
 
   return (
     <>
@@ -153,6 +156,8 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                 />
               </CardContent>
             </Card>
+          ) : request.status === "PENDING" && approvedByActor ? (
+            <Alert variant="success">Approval recorded; the request needs more approvals.</Alert>
           ) : request.status === "PENDING" && isRequester && actor.role !== "VENDOR" ? (
             <Alert variant="info">You cannot review your own request; another approver has to.</Alert>
           ) : null}

@@ -34,11 +34,11 @@ export function assertValidGrantId(grantId: string): void {
 }
 
 /** Rejects a value that IAM would read as a wildcard or a policy variable inside an ARN or condition. */
-export function assertLiteralPolicyValue(value: string, what: string): void {
+export function assertLiteralPolicyValue(value: string, label: string): void {
   if (value.length === 0 || POLICY_SPECIAL_CHARACTERS.test(value)) {
     throw new AppError(
       "MISCONFIGURED",
-      `${what} "${value}" cannot be used in an IAM policy: it is empty or contains *, ? or $, which IAM reads as a wildcard or a policy variable.`,
+      `${label} "${value}" cannot be used in an IAM policy: it is empty or contains *, ? or $, which IAM reads as a wildcard or a policy variable.`,
     );
   }
 }
@@ -92,7 +92,7 @@ export function mergeConditions(...blocks: PolicyCondition[]): PolicyCondition {
   return merged;
 }
 
-/** The grant id reduced to [A-Za-z0-9], which is all a statement id (Sid) may contain. */
+/** Reduces a grant id to [A-Za-z0-9], the only characters a statement id (Sid) may contain. */
 export function statementIdPrefix(grantId: string): string {
   assertValidGrantId(grantId);
 

@@ -85,9 +85,8 @@ function uploads(grant: S3Grant): boolean {
 }
 
 /**
- * KMS permissions that SSE-KMS needs from the caller: kms:GenerateDataKey to write an object and
- * kms:Decrypt to read one or to complete a multipart upload. kms:ViaService limits them to requests
- * that S3 makes in the key's region on the session's behalf.
+ * Lists the KMS actions SSE-KMS needs from the caller. The S3 User Guide names kms:GenerateDataKey
+ * and kms:Decrypt for uploading an SSE-KMS object, and a read needs kms:Decrypt only.
  */
 function kmsActions(grant: S3Grant): string[] {
   return uploads(grant) ? ["kms:GenerateDataKey", "kms:Decrypt"] : ["kms:Decrypt"];
@@ -145,57 +144,80 @@ function kmsStatement(grant: S3Grant, kmsKeyArn: string, conditions: PolicyCondi
     Effect: "Allow",
     Action: kmsActions(grant),
     Resource: kmsKeyArn,
+    // kms:ViaService limits the key to requests that S3 makes in the key's region for the session.
     Condition: mergeConditions({ StringEquals: { "kms:ViaService": `s3.${kmsKeyRegion(kmsKeyArn)}.amazonaws.com` } }, conditions),
   };
 }
 
+/** Upload grants that share a bucket, prefix and encryption setting, and so share their encryption denies. */
+type EncryptionGroup = { grants: S3Grant[] };
+
+function encryptionGroupKey(grant: S3Grant): string {
+  const kmsKeyArn = grant.encryption.type === "aws:kms" ? grant.encryption.kmsKeyArn : "";
+
+  return JSON.stringify([grant.bucket, grant.prefix, grant.encryption.type, kmsKeyArn]);
+}
+
+function groupUploadGrants(grants: readonly S3Grant[]): EncryptionGroup[] {
+  const groups = new Map<string, EncryptionGroup>();
+
+  for (const grant of grants.filter(uploads)) {
+    const key = encryptionGroupKey(grant);
+    const group = groups.get(key) ?? { grants: [] };
+    group.grants.push(grant);
+    groups.set(key, group);
+  }
+
+  return [...groups.values()];
+}
+
 /**
- * Denies uploads under the grant's prefix that do not ask for the configured server-side
- * encryption. IAM evaluates a negated operator such as StringNotEquals as true when the key is
- * missing, so the second statement alone would also deny a missing header. The Null statement
- * states that case on its own, as S3's documented bucket-policy example does.
+ * Denies uploads under a prefix that do not ask for the configured server-side encryption. IAM
+ * evaluates a negated operator such as StringNotEquals as true when the key is missing, so the
+ * second statement alone would also deny a missing header. The Null statement states that case on
+ * its own, so a reader of the policy does not have to know that rule.
  *
- * The denies are scoped to the grant's session tag, so a grant on the same prefix with another
- * encryption setting is not blocked by this one.
+ * The denies apply to sessions tagged with one of the group's grants, so a grant on the same prefix
+ * with another encryption setting is not blocked by them, and one set serves every grant of the
+ * group. They carry no window, because outside its window a grant allows nothing to deny.
  *
  * NOTE: UploadPart requests of a multipart upload are authorized as s3:PutObject and carry no
- * encryption header (only CreateMultipartUpload does). Whether these denies block UploadPart has not
- * been checked against S3, and the simulator does not model it; presigned single PUTs are not affected.
+ * encryption header (only CreateMultipartUpload does). Whether these denies block UploadPart is not
+ * checked against S3, and a simulator cannot show which keys S3 puts in that request's context.
+ * Single PUTs, presigned ones included, are not affected.
  */
-function encryptionDenyStatements(grant: S3Grant): PolicyStatement[] {
-  const sidPrefix = statementIdPrefix(grant.grantId);
-  const tagCondition = { StringEquals: { [PRINCIPAL_TAG_GRANT_KEY]: grant.grantId } };
+function encryptionDenyStatements(group: EncryptionGroup): PolicyStatement[] {
+  const grantIds = group.grants.map((grant) => grant.grantId).sort();
+  const first = group.grants.find((grant) => grant.grantId === grantIds[0])!;
+  const sidPrefix = statementIdPrefix(first.grantId);
+  const tagCondition = { StringEquals: { [PRINCIPAL_TAG_GRANT_KEY]: grantIds.length === 1 ? grantIds[0]! : grantIds } };
   const deny = (suffix: string, condition: PolicyCondition): PolicyStatement => ({
     Sid: `${sidPrefix}${suffix}`,
     Effect: "Deny",
     Action: "s3:PutObject",
-    Resource: objectArnPattern(grant),
+    Resource: objectArnPattern(first),
     Condition: mergeConditions(tagCondition, condition),
   });
 
   const statements = [
     deny("DenyNoSse", { Null: { [SSE_HEADER_KEY]: "true" } }),
-    deny("DenyWrongSse", { StringNotEquals: { [SSE_HEADER_KEY]: grant.encryption.type } }),
+    deny("DenyWrongSse", { StringNotEquals: { [SSE_HEADER_KEY]: first.encryption.type } }),
   ];
 
-  if (grant.encryption.type === "aws:kms") {
-    statements.push(deny("DenyWrongKey", { StringNotEquals: { [SSE_KMS_KEY_ID_KEY]: grant.encryption.kmsKeyArn } }));
+  if (first.encryption.type === "aws:kms") {
+    statements.push(deny("DenyWrongKey", { StringNotEquals: { [SSE_KMS_KEY_ID_KEY]: first.encryption.kmsKeyArn } }));
   }
 
   return statements;
 }
 
-function s3RoleStatements(grant: S3Grant): PolicyStatement[] {
+function s3AllowStatements(grant: S3Grant): PolicyStatement[] {
   const allowConditions = grantAllowConditions(grant, vpcEndpointCondition(grant));
   const statements = [listBucketStatement(grant, allowConditions), objectStatement(grant, allowConditions)];
 
   if (grant.encryption.type === "aws:kms") {
     // The KMS request comes from S3, not through the vendor's VPC endpoint, so it has no aws:SourceVpce.
     statements.push(kmsStatement(grant, grant.encryption.kmsKeyArn, grantAllowConditions(grant)));
-  }
-
-  if (uploads(grant)) {
-    statements.push(...encryptionDenyStatements(grant));
   }
 
   return statements;
@@ -212,9 +234,9 @@ function rdsStatement(grant: RdsGrant, conditions: PolicyCondition): PolicyState
 }
 
 /**
- * Denies everything to sessions of grants revoked recently. Removing a grant's statements already
- * cuts its sessions off, but IAM applies policy changes with a delay (eventual consistency); the
- * explicit deny is a second barrier during that delay, for as long as the caller passes the grant.
+ * Denies everything to sessions of recently revoked grants. Removing a grant's statements already
+ * cuts its sessions off, but IAM applies policy changes with a delay (eventual consistency). The
+ * explicit deny is a second barrier during that delay, and stays while the caller passes the grant.
  */
 function revokedGrantsStatement(revokedGrants: readonly RevokedGrant[]): PolicyStatement | undefined {
   const grantIds = [...new Set(revokedGrants.map((revoked) => revoked.grantId))].sort();
@@ -239,17 +261,22 @@ function revokedGrantsStatement(revokedGrants: readonly RevokedGrant[]): PolicyS
  * delete the inline policy instead of writing it.
  */
 export function renderPermissionPolicy(grants: readonly RoleGrant[], options: PermissionPolicyOptions): PolicyDocument {
+  grants.forEach(assertValidGrant);
+
+  const live = grants.filter((grant) => grant.endsAt > options.now);
   const statements: PolicyStatement[] = [];
 
-  for (const grant of grants) {
-    assertValidGrant(grant);
-    if (grant.endsAt <= options.now) continue;
-
+  for (const grant of live) {
     if (grant.kind === "S3_PREFIX") {
-      statements.push(...s3RoleStatements(grant));
+      statements.push(...s3AllowStatements(grant));
     } else {
       statements.push(rdsStatement(grant, grantAllowConditions(grant)));
     }
+  }
+
+  const s3Grants = live.filter((grant): grant is S3Grant => grant.kind === "S3_PREFIX");
+  for (const group of groupUploadGrants(s3Grants)) {
+    statements.push(...encryptionDenyStatements(group));
   }
 
   const revokedStatement = revokedGrantsStatement(options.revokedGrants ?? []);

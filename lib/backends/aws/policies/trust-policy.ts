@@ -120,10 +120,10 @@ export function renderTrustPolicy(input: TrustPolicyInput, options: TrustPolicyO
   const vendorPrincipal = { AWS: `arn:aws:iam::${input.vendorAccountId}:root` };
 
   // The ExternalId and the tag values are required on sts:AssumeRole, the action that every
-  // self-assume performs. The sts:TagSession and sts:SetSourceIdentity requests of the same call
-  // do not carry sts:ExternalId (the service authorization reference lists it for AssumeRole only),
-  // so a statement requiring it for them would never match. AWS's own session-tag example puts the
-  // ExternalId on the AssumeRole statement alone, as here.
+  // self-assume performs. The service authorization reference lists sts:ExternalId as a condition
+  // key of AssumeRole only, not of TagSession or SetSourceIdentity, so a statement requiring it for
+  // those two may never match them. AWS's own session-tag example in the IAM User Guide also puts
+  // the ExternalId on the AssumeRole statement alone.
   windows.forEach((window, index) => {
     statements.push({
       Sid: `VendorWindow${index + 1}`,

@@ -72,13 +72,13 @@ export type RevokedGrant = { grantId: string; revokedAt: Date };
 
 export type TrustPolicyOptions = {
   now: Date;
-  /** Render overlapping or touching grant windows as one trust statement; on by default, to save space. */
+  /** Whether overlapping or touching grant windows share one trust statement, which saves space. On by default. */
   mergeWindows?: boolean;
 };
 
 export type PermissionPolicyOptions = {
   now: Date;
-  /** Grants whose sessions get an explicit deny; each entry costs space, so pass only recent ones. */
+  /** Grants whose sessions get an explicit deny. Each one costs space, so pass only those revoked recently. */
   revokedGrants?: readonly RevokedGrant[];
 };
 
@@ -94,7 +94,7 @@ export type PolicySizeProblem = {
   chars: number;
   maxChars: number;
   overBy: number;
-  /** Says which limit, by how much, and what to do; safe to show to an admin. */
+  /** Sentence naming the limit, the excess and what to do, safe to show to an admin. */
   message: string;
 };
 
