@@ -2,7 +2,12 @@ import { defineConfig, devices } from "@playwright/test";
 
 // The browser tests run against a production build served by scripts/e2e-server.ts, which
 // starts its own embedded PostgreSQL, local S3 server and worker on fixed local ports.
-export const E2E_PORTS = { app: 3100, postgres: 54339, s3: 54340 } as const;
+// Override with E2E_APP_PORT, E2E_POSTGRES_PORT and E2E_S3_PORT to run two suites side by side.
+export const E2E_PORTS = {
+  app: Number(process.env.E2E_APP_PORT ?? "3100"),
+  postgres: Number(process.env.E2E_POSTGRES_PORT ?? "54339"),
+  s3: Number(process.env.E2E_S3_PORT ?? "54340"),
+} as const;
 const baseURL = `http://127.0.0.1:${E2E_PORTS.app}`;
 
 // Chromium comes from Debian (apt-get install chromium); Playwright never downloads a browser here.
