@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 
-import { test as base, expect, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type BrowserContext, type Locator, type Page } from "@playwright/test";
 
 import { DEMO_PASSWORD } from "../scripts/lib/demo-config";
 
@@ -19,6 +19,8 @@ export type DemoUser = (typeof USERS)[keyof typeof USERS];
 
 export const RESOURCES = {
   warehouse: "Warehouse database (read-only)",
+  /** PostgreSQL like the warehouse, but every request needs two approvals. */
+  billing: "Billing database (two approvals)",
   fileExchange: "File exchange",
 } as const;
 
@@ -50,14 +52,22 @@ export async function signInOverHttp(request: APIRequestContext, user: DemoUser)
   expect(session.user?.email, `session of ${user.email}`).toBe(user.email);
 }
 
+/** Browser context options that a test may set for one user's page. */
+export type PageOptions = {
+  /** IANA time zone of the browser, such as "Europe/Berlin". Defaults to the machine's zone. */
+  timezoneId?: string;
+};
+
 type RoleFixtures = {
   /** Opens a page in a new browser context, signed in as `user` over HTTP. */
-  pageAs: (user: DemoUser) => Promise<Page>;
+  pageAs: (user: DemoUser, options?: PageOptions) => Promise<Page>;
   /** Alex Morgan, vendor user at Acme Logistics. */
   vendorPage: Page;
   /** Sam Lee, vendor user at Northwind Analytics. */
   otherVendorPage: Page;
   approverPage: Page;
+  /** Jordan Kim, an approver other than `approverPage`, for resources that need two approvals. */
+  secondApproverPage: Page;
   adminPage: Page;
 };
 
@@ -69,8 +79,8 @@ export const test = base.extend<RoleFixtures>({
   pageAs: async ({ browser, baseURL }, provide) => {
     const contexts: BrowserContext[] = [];
 
-    await provide(async (user) => {
-      const context = await browser.newContext({ baseURL });
+    await provide(async (user, options) => {
+      const context = await browser.newContext({ baseURL, ...options });
       contexts.push(context);
       await signInOverHttp(context.request, user);
 
@@ -88,12 +98,20 @@ export const test = base.extend<RoleFixtures>({
   approverPage: async ({ pageAs }, provide) => {
     await provide(await pageAs(USERS.approver));
   },
+  secondApproverPage: async ({ pageAs }, provide) => {
+    await provide(await pageAs(USERS.secondApprover));
+  },
   adminPage: async ({ pageAs }, provide) => {
     await provide(await pageAs(USERS.admin));
   },
 });
 
 export { expect };
+
+/** The page header: the `<h1>`, the status badge and the buttons for the page's main actions. */
+export function pageHeader(page: Page): Locator {
+  return page.locator("h1").locator("xpath=ancestor::div[2]");
+}
 
 export type NewRequest = {
   resource: string;
@@ -140,6 +158,20 @@ export async function approveRequest(page: Page, requestId: string, comment: str
   // may vanish at once. The history entry with the comment and the grant card stay.
   await expect(page.getByRole("list", { name: "Status history" }).getByText(comment)).toBeVisible();
   await expect(page.getByRole("heading", { name: "Grant", exact: true })).toBeVisible();
+}
+
+/**
+ * Approves or denies a pending request from its page, as an approver or admin, with a comment.
+ * Unlike `approveRequest` it expects no grant, so it also fits a request that still needs another
+ * approval, a denial and an extension request. It returns once the review form is gone.
+ */
+export async function submitReview(page: Page, requestId: string, decision: "Approve" | "Deny", comment: string): Promise<void> {
+  await page.goto(`/requests/${requestId}`);
+  await page.getByLabel("Comment", { exact: true }).fill(comment);
+  await page.getByRole("button", { name: decision, exact: true }).click();
+
+  await expect(page.getByRole("list", { name: "Status history" }).getByText(comment)).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Your review", exact: true })).toHaveCount(0);
 }
 
 /**

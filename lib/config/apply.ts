@@ -25,9 +25,13 @@ export async function applyPortalConfig(
   options: { source: string; actorLabel: string },
 ): Promise<ApplySummary> {
   const config = validatePortalConfig(options.source, input);
+  // Only users created now get their initial password, so existing users' passwords are not hashed again.
+  const existingEmails = new Set(
+    (await db.user.findMany({ where: { email: { in: config.users.map((user) => user.email) } }, select: { email: true } })).map((user) => user.email),
+  );
   const passwordHashes = new Map<string, string>();
   for (const user of config.users) {
-    if (user.initialPassword) passwordHashes.set(user.email, await hashPassword(user.initialPassword));
+    if (user.initialPassword && !existingEmails.has(user.email)) passwordHashes.set(user.email, await hashPassword(user.initialPassword));
   }
 
   return db.$transaction(

@@ -108,3 +108,11 @@ describe("loadPortalConfigFile", () => {
     await expect(loadPortalConfigFile(path.join(dir, "missing.yaml"))).rejects.toThrow(/cannot be read: ENOENT/);
   });
 });
+
+describe("shipped example files", () => {
+  test.each(["examples/portal-config.yaml", "examples/aws-config.yaml"])("%s is valid", async (file) => {
+    const config = await loadPortalConfigFile(path.resolve(file));
+
+    expect(config.resources.length).toBeGreaterThan(0);
+  });
+});
