@@ -28,7 +28,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["lib/**/*.int.test.ts", "scripts/**/*.int.test.ts"],
+          include: ["lib/**/*.int.test.ts", "scripts/**/*.int.test.ts", "app/**/*.int.test.ts"],
           environment: "node",
           globalSetup: ["./scripts/test-setup/global-db.ts"],
           setupFiles: ["./scripts/test-setup/integration-env.ts"],

@@ -226,6 +226,30 @@ describe("windows", () => {
   });
 });
 
+describe("overlapping grants", () => {
+  test("ending one grant leaves an overlapping grant's access intact", async () => {
+    const first = await createRequest(actors.vendor!, request("named", { durationMinutes: "60" }));
+    const second = await createRequest(actors.vendor!, request("named", { durationMinutes: "120" }));
+    const { grantId: firstId } = await reviewRequest(actors.alice!, { requestId: first.id, decision: "APPROVE", comment: "" });
+    const { grantId: secondId } = await reviewRequest(actors.alice!, { requestId: second.id, decision: "APPROVE", comment: "" });
+    const secondLogin = await issueDatabasePassword(actors.vendor!, secondId!);
+    const session = new pg.Client({ connectionString: secondLogin.details.buildUri(secondLogin.password) });
+    session.on("error", () => {});
+    await session.connect();
+
+    const firstGrant = await db.grant.findUniqueOrThrow({ where: { id: firstId! } });
+    await expireGrant(firstGrant.id, firstGrant.endsAt);
+
+    // The second grant's open session and new sign-ins both keep working.
+    await expect(session.query("SELECT count(*) FROM shipments")).resolves.toBeDefined();
+    await session.end();
+    const fresh = new pg.Client({ connectionString: secondLogin.details.buildUri(secondLogin.password) });
+    await fresh.connect();
+    await fresh.end();
+    expect((await db.grant.findUniqueOrThrow({ where: { id: secondId! } })).status).toBe("ACTIVE");
+  });
+});
+
 describe("extensions", () => {
   test("an approved extension moves the same grant's end with no gap", async () => {
     const created = await createRequest(actors.vendor!, request("named", { durationMinutes: "60" }));

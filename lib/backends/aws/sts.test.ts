@@ -164,6 +164,15 @@ describe("issueSessionCredentials", () => {
     expect(session.credentials.expiration.getTime()).toBeLessThanOrEqual(at(20 * MINUTE + 500).getTime());
   });
 
+  test("reports the grant end when STS expires later", async () => {
+    // STS handled the call 2 seconds after `now`, so its Expiration is 2 seconds past the grant end.
+    sts.on(AssumeRoleCommand).callsFake((request: { DurationSeconds: number }) => stsCredentials(request.DurationSeconds + 2));
+
+    const session = await issueSessionCredentials(input(20 * MINUTE));
+
+    expect(session.credentials.expiration).toEqual(at(20 * MINUTE));
+  });
+
   test("refuses with 14:59 left without calling STS", async () => {
     const error = await catchAppError(issueSessionCredentials(input(14 * MINUTE + 59 * SECOND)));
 

@@ -58,8 +58,14 @@ export async function issueSessionCredentials(input: IssueSessionInput): Promise
   const parsed = parseAwsResourceConfig(input.resource);
   const role = vendorRoleOf(parsed, input.vendor.slug);
   const durationSeconds = computeSessionDuration({ grant: input.grant, now: input.now, maxSessionSeconds: role.maxSessionSeconds });
+  const session = await assumeVendorRole(input, parsed, role, durationSeconds);
 
-  return assumeVendorRole(input, parsed, role, durationSeconds);
+  // STS counts DurationSeconds from when it handles the call, later than `now`, so its Expiration can
+  // pass the grant end by that delay plus any clock skew. The role's statements for the grant allow
+  // nothing from the grant end on, so the earlier of the two is when the credentials stop being useful.
+  const expiration = new Date(Math.min(session.credentials.expiration.getTime(), input.grant.endsAt.getTime()));
+
+  return { ...session, credentials: { ...session.credentials, expiration } };
 }
 
 /** Issues a session for the portal to sign with; see computeSigningSessionDuration. Never hand its credentials out. */
