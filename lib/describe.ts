@@ -19,11 +19,12 @@ export function describeRequestedWindow(request: {
 
 /** The step a request's viewer should take next, by status. */
 export function nextStepFor(
-  request: { status: string; grant: { status: string } | null },
+  request: { status: string; kind?: string; grant: { status: string } | null },
   viewerRole: "VENDOR" | "APPROVER" | "ADMIN",
 ): string {
   if (request.status === "PENDING") return viewerRole === "VENDOR" ? "Waiting for review" : "Review it";
   if (request.status !== "APPROVED") return "Nothing to do";
+  if (request.kind === "EXTENSION") return "Grant extended";
   switch (request.grant?.status) {
     case "SCHEDULED":
       return "Access starts at the window's start";
@@ -31,6 +32,8 @@ export function nextStepFor(
       return viewerRole === "VENDOR" ? "Open the grant to get credentials" : "Access is active";
     case "FAILED":
       return "Provisioning failed; an admin is looking at it";
+    case "REVOKED":
+      return "Access was revoked";
     default:
       return "Access has ended";
   }

@@ -35,9 +35,11 @@ export const env = createEnv({
   emptyStringAsUndefined: true,
   onValidationError: (issues) => {
     const lines = issues.map((issue) => {
-      const name = issue.path?.map((segment) => (typeof segment === "object" ? segment.key : segment)).join(".");
+      const name = issue.path?.map((segment) => (typeof segment === "object" ? segment.key : segment)).join(".") ?? "";
+      const value = process.env[name];
+      const problem = value === undefined || value === "" ? `is not set (${issue.message})` : issue.message;
 
-      return `  ${name}: ${issue.message}`;
+      return `  ${name}: ${problem}`;
     });
     throw new Error(`Invalid or missing settings (see .env.example):\n${lines.join("\n")}`);
   },

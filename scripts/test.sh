@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Next.js would otherwise try to send usage telemetry to its own servers during the build.
+export NEXT_TELEMETRY_DISABLED=1
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 mkdir -p reports
 rm -f reports/vitest.json reports/e2e-results.json

@@ -66,10 +66,17 @@ export default async function RequestsPage() {
                   <Link href={`/requests/${request.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
                     {request.resource.name}
                   </Link>
-                  <div className="text-xs text-muted-foreground">{request.accessLevel}</div>
+                  <div className="text-xs text-muted-foreground">
+                    {request.kind === "EXTENSION" ? "Extension · " : ""}
+                    {request.accessLevel}
+                  </div>
                 </TableCell>
                 <TableCell>
-                  <StatusBadge kind="request" status={request.status} />
+                  {request.grant && (request.grant.status === "REVOKED" || request.grant.status === "FAILED") ? (
+                    <StatusBadge kind="grant" status={request.grant.status} />
+                  ) : (
+                    <StatusBadge kind="request" status={request.status} />
+                  )}
                 </TableCell>
                 <TableCell className="text-sm">
                   {request.grant ? (

@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { Alert } from "@/components/ui/alert";
@@ -20,6 +21,7 @@ export type AwsAccessProps = {
 };
 
 export function AwsAccess({ grantId, kind, portalUrl, selfAssume }: AwsAccessProps) {
+  const router = useRouter();
   const [credentials, setCredentials] = useState<AwsCredentialsResult | null>(null);
   const [rdsToken, setRdsToken] = useState<RdsTokenResult | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -30,8 +32,10 @@ export function AwsAccess({ grantId, kind, portalUrl, selfAssume }: AwsAccessPro
     setError(null);
     const result = await issueAwsCredentialsAction(grantId);
     setPending(false);
-    if (result.ok) setCredentials(result.data);
-    else setError(result.error);
+    if (result.ok) {
+      setCredentials(result.data);
+      router.refresh();
+    } else setError(result.error);
   }
 
   async function getRdsToken() {
@@ -39,8 +43,10 @@ export function AwsAccess({ grantId, kind, portalUrl, selfAssume }: AwsAccessPro
     setError(null);
     const result = await issueRdsTokenAction(grantId);
     setPending(false);
-    if (result.ok) setRdsToken(result.data);
-    else setError(result.error);
+    if (result.ok) {
+      setRdsToken(result.data);
+      router.refresh();
+    } else setError(result.error);
   }
 
   const credentialProcess = [

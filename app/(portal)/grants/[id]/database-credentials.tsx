@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { Alert } from "@/components/ui/alert";
@@ -22,6 +23,7 @@ export type DatabaseCredentialsProps = {
 };
 
 export function DatabaseCredentials({ grantId, host, port, database, user, hasPassword }: DatabaseCredentialsProps) {
+  const router = useRouter();
   const [issued, setIssued] = useState<DatabasePasswordResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -38,6 +40,8 @@ export function DatabaseCredentials({ grantId, host, port, database, user, hasPa
       return;
     }
     setIssued(result.data);
+    // Refreshes the server-rendered list of issued credentials; this component keeps its state.
+    router.refresh();
   }
 
   const rows: [string, string][] = [

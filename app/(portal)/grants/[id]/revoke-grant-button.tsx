@@ -5,7 +5,16 @@ import { useState, type FormEvent } from "react";
 
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { ConfirmDialog } from "@/components/ui/dialog";
+import {
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+  DialogTrigger,
+} from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Textarea } from "@/components/ui/textarea";
 
@@ -42,28 +51,37 @@ export function RevokeGrantButton({ grantId, mode }: RevokeGrantButtonProps) {
   }
 
   return (
-    <ConfirmDialog
-      open={open}
-      onOpenChange={setOpen}
-      trigger={<Button variant="destructive">{label}</Button>}
-      title={mode === "revoke" ? "Revoke this access now?" : "Give up this access now?"}
-      description="Access ends at once: open database sessions are terminated and no new credentials are issued."
-      cancelLabel="Keep access"
-    >
-      <form onSubmit={onSubmit} className="grid w-full gap-3" noValidate>
-        {error ? <Alert variant="error">{error}</Alert> : null}
-        <Field
-          label={mode === "revoke" ? "Reason" : "Reason (optional)"}
-          htmlFor="revoke-reason"
-          error={reasonError}
-          hint={mode === "revoke" ? "The vendor sees this." : undefined}
-        >
-          <Textarea name="reason" rows={3} maxLength={2000} />
-        </Field>
-        <Button type="submit" variant="destructive" disabled={pending}>
-          {pending ? "Ending access…" : label}
-        </Button>
-      </form>
-    </ConfirmDialog>
+    <Dialog open={open} onOpenChange={setOpen}>
+      <DialogTrigger asChild>
+        <Button variant="destructive">{label}</Button>
+      </DialogTrigger>
+      <DialogContent>
+        <DialogHeader>
+          <DialogTitle>{mode === "revoke" ? "Revoke this access now?" : "Give up this access now?"}</DialogTitle>
+          <DialogDescription>Access ends at once: open database sessions are terminated and no new credentials are issued.</DialogDescription>
+        </DialogHeader>
+        <form onSubmit={onSubmit} className="grid gap-4" noValidate>
+          {error ? <Alert variant="error">{error}</Alert> : null}
+          <Field
+            label={mode === "revoke" ? "Reason" : "Reason (optional)"}
+            htmlFor="revoke-reason"
+            error={reasonError}
+            hint={mode === "revoke" ? "The vendor sees this." : undefined}
+          >
+            <Textarea name="reason" rows={3} maxLength={2000} />
+          </Field>
+          <DialogFooter>
+            <DialogClose asChild>
+              <Button type="button" variant="outline">
+                Keep access
+              </Button>
+            </DialogClose>
+            <Button type="submit" variant="destructive" disabled={pending}>
+              {pending ? "Ending access…" : label}
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
   );
 }

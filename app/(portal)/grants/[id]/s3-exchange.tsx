@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useCallback, useState, type FormEvent } from "react";
 
 import { Alert } from "@/components/ui/alert";
@@ -40,6 +41,7 @@ function curlUpload(upload: PresignedUpload, localFile: string): string {
 }
 
 export function S3Exchange({ grantId, prefix, canUpload, canDownload, initialListing }: S3ExchangeProps) {
+  const router = useRouter();
   const [objects, setObjects] = useState<ObjectSummary[] | null>("objects" in initialListing ? initialListing.objects : null);
   const [truncated, setTruncated] = useState("truncated" in initialListing ? initialListing.truncated : false);
   const [listError, setListError] = useState<string | null>("error" in initialListing ? initialListing.error : null);
@@ -64,7 +66,8 @@ export function S3Exchange({ grantId, prefix, canUpload, canDownload, initialLis
 
   async function onUpload(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
     const file = form.get("file");
     const name = fileName.trim() || (file instanceof File ? file.name : "");
     setFileError(undefined);
@@ -79,6 +82,7 @@ export function S3Exchange({ grantId, prefix, canUpload, canDownload, initialLis
       return;
     }
     setLastUpload(result.data);
+    router.refresh();
     if (!(file instanceof File) || file.size === 0) {
       setPending(false);
       setStatus({ variant: "info", text: "Upload URL issued. Use the curl command below to upload from your machine." });
@@ -90,6 +94,8 @@ export function S3Exchange({ grantId, prefix, canUpload, canDownload, initialLis
       const response = await fetch(result.data.url, { method: result.data.method, headers: result.data.headers, body: file });
       if (!response.ok) throw new Error(`the storage server answered ${response.status}`);
       setStatus({ variant: "success", text: `Uploaded ${result.data.key}.` });
+      setFileName("");
+      formElement.reset();
       await refresh();
     } catch (error) {
       setStatus({ variant: "error", text: `Upload failed: ${(error as Error).message}. Try the curl command below instead.` });
@@ -106,6 +112,7 @@ export function S3Exchange({ grantId, prefix, canUpload, canDownload, initialLis
       return;
     }
     setDownloads((current) => ({ ...current, [key]: result.data }));
+    router.refresh();
   }
 
   return (
