@@ -7,17 +7,10 @@ import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { UserRole } from "@/lib/generated/prisma/enums";
 
+import type { Actor } from "./actor";
 import { authOptions } from "./options";
 
-/** The signed-in caller, as loaded fresh from the database on every request. */
-export type Actor = {
-  id: string;
-  email: string;
-  name: string;
-  role: UserRole;
-  vendorId: string | null;
-  vendorName: string | null;
-};
+export { vendorIdOf, type Actor } from "./actor";
 
 /** Returns the signed-in, enabled user, or null. A disabled user's session stops working at once. */
 export async function getActor(): Promise<Actor | null> {
@@ -57,12 +50,4 @@ export async function requireActor(roles: readonly UserRole[]): Promise<Actor> {
   if (!roles.includes(actor.role)) throw new AppError("NOT_FOUND", "Not found.");
 
   return actor;
-}
-
-export function vendorIdOf(actor: Actor): string {
-  if (actor.role !== "VENDOR" || !actor.vendorId) {
-    throw new AppError("FORBIDDEN", "This action is only for vendor users.");
-  }
-
-  return actor.vendorId;
 }

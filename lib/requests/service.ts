@@ -1,8 +1,7 @@
 import "server-only";
 
 import { recordAudit, userActor } from "@/lib/audit";
-import type { Actor } from "@/lib/auth/session";
-import { vendorIdOf } from "@/lib/auth/session";
+import { vendorIdOf, type Actor } from "@/lib/auth/actor";
 import { db } from "@/lib/db";
 import { toRequestedWindow, validateRequestedWindow, type RequestedWindow } from "@/lib/domain/window";
 import { AppError, type FieldErrors } from "@/lib/errors";
