@@ -117,6 +117,26 @@ async function ensurePortalDatabase(adminUrl: string, name: string) {
   }
 }
 
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1", ""]);
+
+/**
+ * The launcher seeds demo users with a known password, so it refuses any database that is not on
+ * this machine: a mistyped DATABASE_URL must never put demo accounts into a shared database.
+ */
+function assertLocalDatabase(databaseUrl: string): void {
+  let host: string;
+  try {
+    host = new URL(databaseUrl).hostname;
+  } catch {
+    throw new Error("DATABASE_URL is not a valid URL; use postgresql://user@127.0.0.1:5432/portal");
+  }
+  if (!LOCAL_HOSTS.has(host) && !host.startsWith("127.")) {
+    throw new Error(
+      `DATABASE_URL points at ${host}, which is not this machine. npm run dev seeds demo users with a known password, so it only uses a local database; unset DATABASE_URL to use the embedded server.`,
+    );
+  }
+}
+
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${encodeURIComponent(database)}`;
@@ -179,6 +199,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let databaseUrl = process.env.DATABASE_URL;
     let superuserUrl: string;
     if (databaseUrl) {
+      assertLocalDatabase(databaseUrl);
       log("Using the database in DATABASE_URL.");
       superuserUrl = process.env.WAREHOUSE_SUPERUSER_URL ?? withDatabase(databaseUrl, "postgres");
     } else {
