@@ -35,16 +35,13 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
       log.debug({ grantId: job.data.grantId, outcome }, "activation job done");
     }
   });
-  await boss.work<GrantJobData>(QUEUES.expireGrant, { pollingIntervalSeconds, batchSize: 16 }, async (jobs) => {
-    for (const job of jobs) {
-      const outcome = await expireGrant(job.data.grantId);
-      if (outcome === "not-due" && (await grantEndOf(job.data.grantId))?.toISOString() === job.data.at) {
-        // The job ran a moment early because the database clock is ahead of this host's: retry.
-        // A job for an end that an extension has since moved is stale and simply completes.
-        throw new Error(`grant ${job.data.grantId} has not reached its end yet`);
-      }
-      log.debug({ grantId: job.data.grantId, outcome }, "expiry job done");
-    }
+  // Grants often end together (a whole minute, a shift), so a batch is expired concurrently: each
+  // expiry waits mostly on the target, and the grant row lock keeps two paths off the same grant.
+  // A failed expiry fails the batch, which pg-boss retries; expiring an expired grant is a no-op.
+  await boss.work<GrantJobData>(QUEUES.expireGrant, { pollingIntervalSeconds, batchSize: 8 }, async (jobs) => {
+    const results = await Promise.allSettled(jobs.map((job) => runExpiryJob(job.data)));
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failure) throw failure.reason;
   });
   await boss.work<GrantJobData>(QUEUES.renderGrantEnd, { pollingIntervalSeconds, batchSize: 4 }, async (jobs) => {
     for (const job of jobs) {
@@ -78,6 +75,16 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
       log.info("worker stopped");
     },
   };
+}
+
+async function runExpiryJob(data: GrantJobData): Promise<void> {
+  const outcome = await expireGrant(data.grantId);
+  if (outcome === "not-due" && (await grantEndOf(data.grantId))?.toISOString() === data.at) {
+    // The job ran a moment early because the database clock is ahead of this host's: retry.
+    // A job for an end that an extension has since moved is stale and simply completes.
+    throw new Error(`grant ${data.grantId} has not reached its end yet`);
+  }
+  log.debug({ grantId: data.grantId, outcome }, "expiry job done");
 }
 
 async function grantEndOf(grantId: string): Promise<Date | null> {
