@@ -90,11 +90,12 @@ export async function activateGrant(grantId: string, now = new Date()): Promise<
   return outcome;
 }
 
-export type EndOutcome = "ended" | "not-due" | "already-final";
+/** "busy": with skipLocked, another process holds the grant's row lock and is working on it. */
+export type EndOutcome = "ended" | "not-due" | "already-final" | "busy";
 
 /** Ends a grant at or after its end time: removes access at the target and records the expiry. */
-export async function expireGrant(grantId: string, now = new Date()): Promise<EndOutcome> {
-  return endGrant(grantId, { to: "EXPIRED", actor: SYSTEM_WORKER, action: "grant.expired", now });
+export async function expireGrant(grantId: string, now = new Date(), options: { skipLocked?: boolean } = {}): Promise<EndOutcome> {
+  return endGrant(grantId, { to: "EXPIRED", actor: SYSTEM_WORKER, action: "grant.expired", now, skipLocked: options.skipLocked });
 }
 
 /** Revokes a live grant at once, whatever its window. */
@@ -113,9 +114,15 @@ export async function revokeGrant(
 
 async function endGrant(
   grantId: string,
-  options: { to: "EXPIRED" | "REVOKED"; actor: AuditActor; action: string; reason?: string; now: Date },
+  options: { to: "EXPIRED" | "REVOKED"; actor: AuditActor; action: string; reason?: string; now: Date; skipLocked?: boolean },
 ): Promise<EndOutcome> {
   const outcome = await db.$transaction(async (tx): Promise<EndOutcome> => {
+    // The sweep and the reconciler are fallbacks: when an expiry job already holds the row lock,
+    // they move on instead of queueing behind it.
+    if (options.skipLocked) {
+      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Grant" WHERE id = ${grantId} FOR UPDATE SKIP LOCKED`;
+      if (locked.length === 0 && (await tx.grant.count({ where: { id: grantId } })) > 0) return "busy";
+    }
     const grant = await lockGrant(tx, grantId);
     if (!grant) throw new AppError("NOT_FOUND", `Grant ${grantId} not found.`);
     if (!canTransitionGrant(grant.status, options.to)) return "already-final";

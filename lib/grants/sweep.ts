@@ -28,7 +28,7 @@ export async function sweepDueGrants(now = new Date()): Promise<SweepResult> {
   });
   for (const { id } of ending) {
     try {
-      if ((await expireGrant(id, now)) === "ended") result.expired += 1;
+      if ((await expireGrant(id, now, { skipLocked: true })) === "ended") result.expired += 1;
     } catch (error) {
       result.errors += 1;
       log.error({ grantId: id, ...errorFields(error) }, "sweep could not expire grant");

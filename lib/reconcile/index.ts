@@ -71,7 +71,7 @@ async function expireOverdueGrants(context: ReconcileContext): Promise<void> {
   for (const grant of overdue) {
     const target = `resource ${grant.resource.slug}`;
     await runStep(context, { target, grantId: grant.id }, async () => {
-      if ((await expireGrant(grant.id, context.now)) !== "ended") return;
+      if ((await expireGrant(grant.id, context.now, { skipLocked: true })) !== "ended") return;
 
       await db.$transaction((tx) =>
         recordRepair(
