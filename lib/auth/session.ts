@@ -32,7 +32,7 @@ export async function getActor(): Promise<Actor | null> {
 }
 
 /**
- * For pages: sends anonymous visitors to sign-in and answers 404 to a role that may not see the
+ * For pages: sends anonymous visitors to sign-in and returns 404 to a role that may not see the
  * page, so the page's existence is not confirmed to them.
  */
 export async function requirePageActor(roles: readonly UserRole[], returnTo: string): Promise<Actor> {

@@ -21,7 +21,7 @@ export type GrantContext = {
   tx?: Tx;
 };
 
-/** What a backend does when a grant starts and when it ends (expiry or revocation). */
+/** An access backend: the target-side steps when a grant starts and when it ends (expiry or revocation). */
 export interface AccessBackend {
   /** Provisions the grant's access at the target. Idempotent: a retry after a crash must succeed. */
   activate(context: GrantContext): Promise<{ targetName: string | null }>;

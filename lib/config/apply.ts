@@ -12,7 +12,7 @@ import { validatePortalConfig } from "./validate";
 
 export { ConfigError, loadPortalConfigFile, validatePortalConfig } from "./validate";
 
-/** A new vendor's ExternalId: 48 URL-safe characters from a CSPRNG. */
+/** Generates a new vendor's ExternalId: 48 URL-safe characters from a CSPRNG. */
 export function generateExternalId(): string {
   return randomBytes(36).toString("base64url");
 }

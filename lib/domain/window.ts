@@ -122,7 +122,7 @@ export function grantWindowFor(request: StoredWindow, approvedAt: Date): { start
   return { startsAt, endsAt: requestedEnd };
 }
 
-/** A pending FIXED request expires once its end has passed; a RELATIVE one after `relativeTtlMs`. */
+/** Returns whether a pending request has expired: FIXED once its end has passed, RELATIVE after `relativeTtlMs`. */
 export function isPendingRequestExpired(
   request: StoredWindow & { createdAt: Date },
   now: Date,

@@ -72,7 +72,7 @@ export async function listAwsGrantObjects(actor: Actor, grant: UsableGrant, now:
   return listObjects({ config, vendorSlug: grant.vendor.slug, client });
 }
 
-/** An RDS IAM auth token (valid 15 minutes) and the commands to connect with it. */
+/** Issues an RDS IAM auth token (valid 15 minutes) and the commands to connect with it. */
 export async function issueRdsToken(actor: Actor, grantId: string, now = new Date()) {
   const grant = await loadUsableGrant(actor, grantId, now);
   assertAwsKind(grant, ["RDS_IAM"], "RDS IAM auth tokens");
@@ -83,7 +83,7 @@ export async function issueRdsToken(actor: Actor, grantId: string, now = new Dat
 }
 
 /**
- * What a vendor needs to assume the role from its own AWS account: role ARN, ExternalId and the
+ * Returns what a vendor needs to assume the role from its own AWS account: role ARN, ExternalId and the
  * exact command. Shown only to the vendor's own users and to admins, because it contains the ExternalId.
  */
 export async function selfAssumeInstructions(actor: Actor, grantId: string, now = new Date()) {

@@ -165,7 +165,7 @@ function contextOf(grant: NonNullable<Awaited<ReturnType<typeof lockGrant>>>): G
   return { grant: rest, resource, vendor };
 }
 
-/** A message about a failure that is safe to store and show: AppError messages only. */
+/** Returns a failure message that is safe to store and show: AppError messages only. */
 function safeReason(error: unknown): string {
   if (error instanceof AppError) return error.message;
 

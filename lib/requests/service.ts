@@ -76,7 +76,7 @@ export async function createRequest(actor: Actor, rawInput: CreateRequestInput, 
   const vendorId = vendorIdOf(actor);
   const input = parseInput(ZCreateRequestInput, rawInput);
 
-  // Unknown and foreign resources get the same answer, so ids of other vendors' resources leak nothing.
+  // Unknown and foreign resources get the same error, so ids of other vendors' resources leak nothing.
   const resource = await db.resource.findFirst({
     where: { id: input.resourceId, vendors: { some: { vendorId } } },
   });
@@ -143,7 +143,7 @@ export async function createRequest(actor: Actor, rawInput: CreateRequestInput, 
 
 const AUTO_APPROVAL_RULE = { id: null, label: "rule:auto-approve" };
 
-/** Whether a request falls under the resource's auto-approval rule: a listed level, and short enough. */
+/** Returns whether a request falls under the resource's auto-approval rule: a listed level, and short enough. */
 export function matchesAutoApproval(
   resource: { autoApproveLevels: string[]; autoApproveMaxMinutes: number | null },
   accessLevel: string,

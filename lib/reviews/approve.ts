@@ -14,7 +14,7 @@ export type ApprovalResult =
   | { kind: "grant-created"; grantId: string; startsAt: Date; endsAt: Date }
   | { kind: "grant-extended"; grantId: string; previousEndsAt: Date; endsAt: Date };
 
-/** Whether a user may review requests for a resource: named approvers and groups, or anyone when none are named. */
+/** Builds the filter for resources a user may review: named approvers and groups, or anyone when none are named. */
 export function reviewerScope(userId: string): Prisma.ResourceWhereInput {
   return {
     OR: [

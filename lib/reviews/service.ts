@@ -33,7 +33,7 @@ export async function listReviewQueue(actor: Actor) {
   });
 }
 
-/** Whether the actor is one of the people who may review requests for this resource. */
+/** Returns whether the actor is one of the people who may review requests for this resource. */
 export async function isEligibleReviewer(actor: Actor, resourceId: string): Promise<boolean> {
   if (!(REVIEWER_ROLES as readonly string[]).includes(actor.role)) return false;
 
@@ -47,7 +47,7 @@ export type ReviewOutcome = {
 
 /**
  * Records one approver's decision. The request row is locked, so two approvers acting at once
- * produce exactly one decision and one grant; the second sees the state the first left.
+ * produce exactly one decision and one grant, and the second gets the state the first left.
  */
 export async function reviewRequest(actor: Actor, rawInput: ReviewInput, now = new Date()): Promise<ReviewOutcome> {
   assertReviewer(actor);

@@ -9,7 +9,7 @@ const ZFormat = z.enum(["credential_process", "env", "profile"]);
 
 /**
  * Temporary AWS credentials for a grant the caller holds. `format=credential_process` (the
- * default) answers the JSON the AWS CLI's credential_process expects; `env` and `profile` answer
+ * default) returns the JSON the AWS CLI's credential_process expects; `env` and `profile` return
  * shell exports and a ~/.aws/credentials block as text.
  */
 export const GET = withRoute<{ id: string }>({ name: "grant-credentials", roles: ["VENDOR"] }, async (request, { actor, params }) => {

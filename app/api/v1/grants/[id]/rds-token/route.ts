@@ -3,7 +3,7 @@ import { NextResponse } from "next/server";
 import { issueRdsToken } from "@/lib/grants/aws-access";
 import { withRoute } from "@/lib/route";
 
-/** A fresh RDS IAM auth token (valid 15 minutes) for a grant the caller holds, with connection details. */
+/** Issues a fresh RDS IAM auth token (valid 15 minutes) for a grant the caller holds, with connection details. */
 export const GET = withRoute<{ id: string }>({ name: "grant-rds-token", roles: ["VENDOR"] }, async (_request, { actor, params }) => {
   const token = await issueRdsToken(actor, params.id);
 
