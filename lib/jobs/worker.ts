@@ -6,13 +6,18 @@ import { db } from "@/lib/db";
 import { renderGrantEnd } from "@/lib/grants/extend";
 import { activateGrant, expireGrant } from "@/lib/grants/lifecycle";
 import { sweepDueGrants } from "@/lib/grants/sweep";
-import { log } from "@/lib/log";
+import { AppError } from "@/lib/errors";
+import { errorFields, log } from "@/lib/log";
 import { handleSendNotificationJobs } from "@/lib/notifications/deliver";
 import type { SendNotificationJobData } from "@/lib/notifications/enqueue";
 import { sendGrantEndingReminder } from "@/lib/notifications/reminders";
 import { logReconcileSummary, reconcileAll } from "@/lib/reconcile";
 
 import { QUEUES, startBoss, type GrantJobData } from "./queue";
+
+// Expiries run together per fetch. Each uses a portal database connection (the pool has 10) and
+// a management connection to its target for about 150 ms.
+const EXPIRY_BATCH_SIZE = 8;
 
 export type WorkerOptions = {
   /** How often idle workers poll for due jobs; pg-boss accepts 0.5 s and up. */
@@ -37,11 +42,14 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
   });
   // Grants often end together (a whole minute, a shift), so a batch is expired concurrently: each
   // expiry waits mostly on the target, and the grant row lock keeps two paths off the same grant.
-  // A failed expiry fails the batch, which pg-boss retries; expiring an expired grant is a no-op.
-  await boss.work<GrantJobData>(QUEUES.expireGrant, { pollingIntervalSeconds, batchSize: 8 }, async (jobs) => {
+  // A full batch means more are due, so the worker fetches again at once instead of waiting for
+  // its next poll. A failed expiry fails only its own job, which pg-boss retries; the rest complete.
+  // The handler can only run after work() has returned the id: its first fetch is a query.
+  const expiryWorker: { id?: string } = {};
+  expiryWorker.id = await boss.work<GrantJobData>(QUEUES.expireGrant, { pollingIntervalSeconds, batchSize: EXPIRY_BATCH_SIZE }, async (jobs) => {
     const results = await Promise.allSettled(jobs.map((job) => runExpiryJob(job.data)));
-    const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
-    if (failure) throw failure.reason;
+    await failRejectedJobs(boss, QUEUES.expireGrant, jobs, results);
+    if (jobs.length === EXPIRY_BATCH_SIZE && expiryWorker.id !== undefined) boss.notifyWorker(expiryWorker.id);
   });
   await boss.work<GrantJobData>(QUEUES.renderGrantEnd, { pollingIntervalSeconds, batchSize: 4 }, async (jobs) => {
     for (const job of jobs) {
@@ -77,12 +85,33 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
   };
 }
 
+/**
+ * Fails the jobs of a batch whose handler rejected, each with its own error. pg-boss then
+ * completes only the jobs still active, so one failure does not retry the whole batch.
+ */
+async function failRejectedJobs<T>(boss: PgBoss, queue: string, jobs: PgBoss.Job<T>[], results: PromiseSettledResult<unknown>[]): Promise<void> {
+  for (const [index, result] of results.entries()) {
+    if (result.status === "fulfilled") continue;
+    const job = jobs[index];
+    if (job === undefined) continue;
+    log.error({ queue, jobId: job.id, ...errorFields(result.reason) }, "job failed; pg-boss retries it");
+    await boss.fail(queue, job.id, { message: safeJobError(result.reason) });
+  }
+}
+
+/** Returns the message to store on a failed job: an AppError's message, which is safe to show, or else only the error's name. */
+function safeJobError(error: unknown): string {
+  if (error instanceof AppError) return error.message;
+
+  return error instanceof Error ? error.name : "unknown error";
+}
+
 async function runExpiryJob(data: GrantJobData): Promise<void> {
   const outcome = await expireGrant(data.grantId);
   if (outcome === "not-due" && (await grantEndOf(data.grantId))?.toISOString() === data.at) {
     // The job ran a moment early because the database clock is ahead of this host's: retry.
     // A job for an end that an extension has since moved is stale and simply completes.
-    throw new Error(`grant ${data.grantId} has not reached its end yet`);
+    throw new AppError("INVALID_STATE", `Grant ${data.grantId} has not reached its end yet.`);
   }
   log.debug({ grantId: data.grantId, outcome }, "expiry job done");
 }
