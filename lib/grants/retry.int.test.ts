@@ -6,7 +6,7 @@ import { ZPostgresLoginConfig } from "@/lib/backends/postgres-login/config";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { stopBoss } from "@/lib/jobs/queue";
-import { countAuditEvents, createGrant, createWarehouse, DEFAULT_SERVER_URL, randomSuffix, seedPortal, type SeededPortal, type Warehouse } from "@/lib/reconcile/testing/fixtures";
+import { countAuditEvents, createGrant, createWarehouse, DEFAULT_SERVER_URL, randomSuffix, seedPortal, type SeededPortal, type Warehouse } from "@/lib/testing/fixtures";
 
 import { activateGrant, expireGrant, MAX_ACTIVATION_ATTEMPTS } from "./lifecycle";
 import { listGrantsNeedingAttention, retryFailedGrant } from "./retry";

@@ -17,7 +17,7 @@ import {
   waitFor,
   type SeededPortal,
   type Warehouse,
-} from "@/lib/reconcile/testing/fixtures";
+} from "@/lib/testing/fixtures";
 
 import { QUEUES, stopBoss } from "./queue";
 import { startWorker } from "./worker";

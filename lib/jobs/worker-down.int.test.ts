@@ -10,7 +10,7 @@ import { ZPostgresLoginConfig, type PostgresLoginConfig } from "@/lib/backends/p
 import { db } from "@/lib/db";
 import { issueDatabasePassword } from "@/lib/grants/access";
 import { expireGrant } from "@/lib/grants/lifecycle";
-import { countAuditEvents, createGrant, createWarehouse, randomSuffix, seedPortal, waitFor, type SeededPortal, type Warehouse } from "@/lib/reconcile/testing/fixtures";
+import { countAuditEvents, createGrant, createWarehouse, randomSuffix, seedPortal, waitFor, type SeededPortal, type Warehouse } from "@/lib/testing/fixtures";
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from "@/scripts/test-setup/embedded-pg";
 
 import { getBoss, QUEUES, stopBoss } from "./queue";

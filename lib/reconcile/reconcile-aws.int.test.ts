@@ -11,7 +11,7 @@ import { applyPortalConfig } from "@/lib/config/apply";
 import { db } from "@/lib/db";
 
 import { reconcileAll, REPAIRED_ACTION, type ReconcileSummary } from "./index";
-import { actorFor, createGrant, randomSuffix, type SeededPortal } from "./testing/fixtures";
+import { actorFor, createGrant, randomSuffix, type SeededPortal } from "@/lib/testing/fixtures";
 
 const HOUR_MS = 3_600_000;
 const suffix = randomSuffix();

@@ -15,7 +15,7 @@ import { stopBoss } from "@/lib/jobs/queue";
 
 import { reconcileAll, REPAIRED_ACTION, type ReconcileSummary } from "./index";
 import { postgresTargetLockKey } from "./target-lock";
-import { countAuditEvents, createGrant, createWarehouse, DEFAULT_SERVER_URL, randomSuffix, seedPortal, type SeededPortal, type Warehouse } from "./testing/fixtures";
+import { countAuditEvents, createGrant, createWarehouse, DEFAULT_SERVER_URL, randomSuffix, seedPortal, type SeededPortal, type Warehouse } from "@/lib/testing/fixtures";
 
 const SERVER_URL = process.env.TEST_POSTGRES_URL || DEFAULT_SERVER_URL;
 const HOUR_MS = 3_600_000;

@@ -1,6 +1,5 @@
 // Approval rules, late approvals, window adjustments and extensions against real PostgreSQL, with
 // a warehouse target on the local server at TEST_POSTGRES_URL.
-import { randomBytes } from "node:crypto";
 
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -10,44 +9,25 @@ import { inspectLogin } from "@/lib/backends/postgres-login";
 import { ZPostgresLoginConfig } from "@/lib/backends/postgres-login/config";
 import { applyPortalConfig } from "@/lib/config/apply";
 import { db } from "@/lib/db";
-import { prepareWarehouse } from "@/lib/demo/warehouse";
-import { AppError } from "@/lib/errors";
 import { issueDatabasePassword } from "@/lib/grants/access";
 import { expireGrant } from "@/lib/grants/lifecycle";
 import { sweepDueGrants } from "@/lib/grants/sweep";
 import { stopBoss } from "@/lib/jobs/queue";
 import { createExtensionRequest } from "@/lib/requests/extension";
 import { createRequest } from "@/lib/requests/service";
+import { actorFor, createWarehouse, DEFAULT_SERVER_URL, expectAppError, randomSuffix, type Warehouse } from "@/lib/testing/fixtures";
 
 import { listReviewQueue, reviewRequest } from "./service";
 
-const SERVER_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const suffix = randomBytes(4).toString("hex");
-const WAREHOUSE_DB = `vap_rules_${suffix}`;
-const GROUP_ROLE = `vap_rules_ro_${suffix}`;
-const MANAGER_ROLE = `vap_rules_mgr_${suffix}`;
-const MANAGEMENT_SETTING = `RULES_TEST_${suffix.toUpperCase()}_URL`;
+const SERVER_URL = process.env.TEST_POSTGRES_URL || DEFAULT_SERVER_URL;
+const suffix = randomSuffix();
 const MINUTE = 60_000;
 
 const actors: Record<string, Actor> = {};
 const resources: Record<string, string> = {};
+let target: Warehouse;
 
-async function actorFor(email: string): Promise<Actor> {
-  const user = await db.user.findUniqueOrThrow({ where: { email }, include: { vendor: true } });
 
-  return { id: user.id, email: user.email, name: user.name, role: user.role, vendorId: user.vendorId, vendorName: user.vendor?.name ?? null };
-}
-
-async function expectAppError(promise: Promise<unknown>, code: string): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-
-  return error as AppError;
-}
 
 function request(resource: string, overrides: Record<string, string> = {}) {
   return {
@@ -62,25 +42,17 @@ function request(resource: string, overrides: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  const managementUrl = await prepareWarehouse({
-    superuserUrl: SERVER_URL,
-    database: WAREHOUSE_DB,
-    groupRole: GROUP_ROLE,
-    managerRole: MANAGER_ROLE,
-    managerPassword: randomBytes(12).toString("hex"),
-  });
-  process.env[MANAGEMENT_SETTING] = managementUrl;
-  const server = new URL(SERVER_URL);
+  target = await createWarehouse(SERVER_URL, suffix);
   const warehouse = (slug: string) => ({
     slug: `${slug}-${suffix}`,
     name: slug,
     kind: "POSTGRES" as const,
     config: {
-      host: server.hostname,
-      port: Number(server.port || 5432),
-      database: WAREHOUSE_DB,
-      groupRole: GROUP_ROLE,
-      managementUrlSetting: MANAGEMENT_SETTING,
+      host: target.host,
+      port: target.port,
+      database: target.database,
+      groupRole: target.groupRole,
+      managementUrlSetting: target.managementUrlSetting,
     },
     accessLevels: ["read"],
     maxDurationMinutes: 240,
@@ -119,15 +91,7 @@ afterAll(async () => {
   const live = await db.grant.findMany({ where: { resourceId: { in: Object.values(resources) }, status: { in: ["ACTIVE", "SCHEDULED"] } } });
   for (const grant of live) await expireGrant(grant.id, new Date(grant.endsAt.getTime() + 1));
   await db.$disconnect();
-
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${WAREHOUSE_DB} WITH (FORCE)`);
-    for (const role of [MANAGER_ROLE, GROUP_ROLE]) await admin.query(`DROP ROLE IF EXISTS ${role}`);
-  } finally {
-    await admin.end();
-  }
+  await target.drop();
 });
 
 describe("n-of-m approvals", () => {

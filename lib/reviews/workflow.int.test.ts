@@ -2,7 +2,6 @@
 // database from the integration setup, and a warehouse target on the local server at
 // TEST_POSTGRES_URL (trust auth, so passwords are not checked here; the backend's own tests
 // check them against a server that does).
-import { randomBytes } from "node:crypto";
 
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -13,23 +12,20 @@ import { inspectLogin } from "@/lib/backends/postgres-login";
 import { ZPostgresLoginConfig } from "@/lib/backends/postgres-login/config";
 import { applyPortalConfig } from "@/lib/config/apply";
 import { db } from "@/lib/db";
-import { prepareWarehouse } from "@/lib/demo/warehouse";
 import { AppError } from "@/lib/errors";
 import { issueDatabasePassword } from "@/lib/grants/access";
 import { expireGrant } from "@/lib/grants/lifecycle";
 import { revokeGrantAsActor } from "@/lib/grants/revoke";
 import { stopBoss } from "@/lib/jobs/queue";
+import { actorFor, createWarehouse, DEFAULT_SERVER_URL, expectAppError, randomSuffix, type Warehouse } from "@/lib/testing/fixtures";
 import { cancelRequest, createRequest, getRequestForActor } from "@/lib/requests/service";
 
 import { reviewRequest } from "./service";
 
-const SERVER_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const suffix = randomBytes(4).toString("hex");
-const WAREHOUSE_DB = `vap_wh_${suffix}`;
-const GROUP_ROLE = `vap_ro_${suffix}`;
-const MANAGER_ROLE = `vap_mgr_${suffix}`;
-const MANAGEMENT_SETTING = `WORKFLOW_TEST_${suffix.toUpperCase()}_URL`;
+const SERVER_URL = process.env.TEST_POSTGRES_URL || DEFAULT_SERVER_URL;
+const suffix = randomSuffix();
 
+let warehouse: Warehouse;
 let vendorA: Actor;
 let vendorA2: Actor;
 let vendorB: Actor;
@@ -37,22 +33,7 @@ let approver: Actor;
 let approver2: Actor;
 let warehouseResourceId: string;
 
-async function actorFor(email: string): Promise<Actor> {
-  const user = await db.user.findUniqueOrThrow({ where: { email }, include: { vendor: true } });
 
-  return { id: user.id, email: user.email, name: user.name, role: user.role, vendorId: user.vendorId, vendorName: user.vendor?.name ?? null };
-}
-
-async function expectAppError(promise: Promise<unknown>, code: string): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-
-  return error as AppError;
-}
 
 function newRequestInput(overrides: Record<string, string> = {}) {
   return {
@@ -67,15 +48,7 @@ function newRequestInput(overrides: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  const managementUrl = await prepareWarehouse({
-    superuserUrl: SERVER_URL,
-    database: WAREHOUSE_DB,
-    groupRole: GROUP_ROLE,
-    managerRole: MANAGER_ROLE,
-    managerPassword: randomBytes(12).toString("hex"),
-  });
-  process.env[MANAGEMENT_SETTING] = managementUrl;
-  const server = new URL(SERVER_URL);
+  warehouse = await createWarehouse(SERVER_URL, suffix);
 
   await applyPortalConfig(
     {
@@ -96,11 +69,11 @@ beforeAll(async () => {
           name: "Warehouse",
           kind: "POSTGRES",
           config: {
-            host: server.hostname,
-            port: Number(server.port || 5432),
-            database: WAREHOUSE_DB,
-            groupRole: GROUP_ROLE,
-            managementUrlSetting: MANAGEMENT_SETTING,
+            host: warehouse.host,
+            port: warehouse.port,
+            database: warehouse.database,
+            groupRole: warehouse.groupRole,
+            managementUrlSetting: warehouse.managementUrlSetting,
           },
           accessLevels: ["read"],
           maxDurationMinutes: 240,
@@ -124,17 +97,7 @@ afterAll(async () => {
   const grants = await db.grant.findMany({ where: { resourceId: warehouseResourceId, status: { in: ["ACTIVE", "SCHEDULED"] } } });
   for (const grant of grants) await expireGrant(grant.id, new Date(grant.endsAt.getTime() + 1));
   await db.$disconnect();
-
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${WAREHOUSE_DB} WITH (FORCE)`);
-    for (const role of [MANAGER_ROLE, GROUP_ROLE]) {
-      await admin.query(`DROP ROLE IF EXISTS ${role}`);
-    }
-  } finally {
-    await admin.end();
-  }
+  await warehouse.drop();
 });
 
 describe("creating requests", () => {

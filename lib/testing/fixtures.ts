@@ -1,14 +1,17 @@
-// Seeding for the reconciler's and the worker's integration tests. It creates a warehouse target on
-// a local PostgreSQL server, and a vendor, users and a POSTGRES resource in the portal database.
-// Grants are created directly, because the request flow cannot make windows of a few seconds.
+// Seeding for integration tests. It creates a warehouse target on a local PostgreSQL server, and a
+// vendor, users and a POSTGRES resource in the portal database. Grants are created directly,
+// because the request flow cannot make windows of a few seconds.
 import { randomBytes } from "node:crypto";
 
 import pg from "pg";
+
+import { expect } from "vitest";
 
 import type { Actor } from "@/lib/auth/session";
 import { applyPortalConfig } from "@/lib/config/apply";
 import { db } from "@/lib/db";
 import { prepareWarehouse } from "@/lib/demo/warehouse";
+import { AppError } from "@/lib/errors";
 import type { GrantStatus } from "@/lib/generated/prisma/enums";
 import { scheduleGrantJobs } from "@/lib/jobs/queue";
 
@@ -39,7 +42,7 @@ export async function createWarehouse(serverUrl: string, suffix: string): Promis
   const database = `vap_wh_${suffix}`;
   const groupRole = `vap_ro_${suffix}`;
   const managerRole = `vap_mgr_${suffix}`;
-  const managementUrlSetting = `RECONCILE_TEST_${suffix.toUpperCase()}_URL`;
+  const managementUrlSetting = `TEST_WAREHOUSE_${suffix.toUpperCase()}_URL`;
 
   process.env[managementUrlSetting] = await prepareWarehouse({
     superuserUrl: serverUrl,
@@ -208,4 +211,16 @@ export async function waitFor<T>(description: string, check: () => Promise<T | u
 
 export function randomSuffix(): string {
   return randomBytes(4).toString("hex");
+}
+
+/** Awaits `promise`, expects it to reject with an AppError of `code`, and returns that error. */
+export async function expectAppError(promise: Promise<unknown>, code: string): Promise<AppError> {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+
+  return error as AppError;
 }
