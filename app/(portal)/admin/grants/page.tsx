@@ -88,7 +88,7 @@ export default async function AdminGrantsPage({ searchParams }: PageProps) {
                   </TableCell>
                   <TableCell className="text-sm">{grant.attempts}</TableCell>
                   <TableCell className="max-w-md text-sm break-words">{grant.lastError ?? "—"}</TableCell>
-                  <TableCell>{grant.status === "FAILED" ? <RetryGrantButton grantId={grant.id} /> : null}</TableCell>
+                  <TableCell>{grant.status === "FAILED" ? <RetryGrantButton grantId={grant.id} label={`${grant.resource.name} for ${grant.holder.name}`} /> : null}</TableCell>
                 </TableRow>
               ))}
             </TableBody>

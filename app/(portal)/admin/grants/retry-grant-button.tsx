@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { retryFailedGrantAction } from "./actions";
 
 /** Retries a FAILED grant's activation, then reloads the page with the outcome in `?retried=`. */
-export function RetryGrantButton({ grantId }: { grantId: string }) {
+export function RetryGrantButton({ grantId, label }: { grantId: string; label: string }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -28,7 +28,7 @@ export function RetryGrantButton({ grantId }: { grantId: string }) {
 
   return (
     <div className="grid justify-items-start gap-1">
-      <Button size="sm" variant="outline" onClick={retry} disabled={pending}>
+      <Button size="sm" variant="outline" onClick={retry} disabled={pending} aria-label={`Retry ${label}`}>
         {pending ? "Retrying…" : "Retry"}
       </Button>
       {error ? (

@@ -42,7 +42,9 @@ export default async function VendorsPage() {
               <TableCell className="font-mono text-sm">{vendor.awsAccountId ?? "—"}</TableCell>
               <TableCell className="text-sm">
                 <details>
-                  <summary className="cursor-pointer">Show</summary>
+                  <summary className="cursor-pointer">
+                    Show<span className="sr-only"> the ExternalId of {vendor.name}</span>
+                  </summary>
                   <code className="font-mono break-all">{vendor.externalId}</code>
                 </details>
               </TableCell>

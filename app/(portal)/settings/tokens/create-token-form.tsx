@@ -45,7 +45,11 @@ export function CreateTokenForm() {
           </p>
         </SecretReveal>
       ) : null}
-      {error ? <Alert variant="error">{error}</Alert> : null}
+      {error ? (
+        <Alert variant="error" role="alert">
+          {error}
+        </Alert>
+      ) : null}
       <form onSubmit={onSubmit} className="grid gap-4" noValidate>
         <Field label="Name" htmlFor="token-name" error={errors.name} hint="For example the laptop or CI job that uses it.">
           <Input name="name" maxLength={80} />

@@ -7,6 +7,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { ConfirmDialog } from "@/components/ui/dialog";
 import { LocalTime } from "@/components/ui/local-time";
 
 import { revokeApiTokenAction } from "./actions";
@@ -23,18 +24,7 @@ export type TokenSummary = {
 const STATE_BADGES = { active: "success", expired: "neutral", revoked: "error" } as const;
 
 export function TokenList({ tokens }: { tokens: TokenSummary[] }) {
-  const router = useRouter();
   const [error, setError] = useState<string | null>(null);
-
-  async function revoke(tokenId: string) {
-    const result = await revokeApiTokenAction(tokenId);
-    if (!result.ok) {
-      setError(result.error);
-
-      return;
-    }
-    router.refresh();
-  }
 
   return (
     <Card>
@@ -42,7 +32,11 @@ export function TokenList({ tokens }: { tokens: TokenSummary[] }) {
         <CardTitle>Your tokens</CardTitle>
       </CardHeader>
       <CardContent className="grid gap-3">
-        {error ? <Alert variant="error">{error}</Alert> : null}
+        {error ? (
+          <Alert variant="error" role="alert">
+            {error}
+          </Alert>
+        ) : null}
         {tokens.length === 0 ? <p className="text-sm text-muted-foreground">You have no tokens.</p> : null}
         <ul className="grid gap-3">
           {tokens.map((token) => (
@@ -61,15 +55,50 @@ export function TokenList({ tokens }: { tokens: TokenSummary[] }) {
                   ) : null}
                 </div>
               </div>
-              {token.state === "active" ? (
-                <Button variant="outline" size="sm" onClick={() => void revoke(token.id)} aria-label={`Revoke token ${token.name}`}>
-                  Revoke
-                </Button>
-              ) : null}
+              {token.state === "active" ? <RevokeTokenButton token={token} onError={setError} /> : null}
             </li>
           ))}
         </ul>
       </CardContent>
     </Card>
+  );
+}
+
+/** Revokes a token after a confirmation, because every client that uses it stops working at once. */
+function RevokeTokenButton({ token, onError }: { token: TokenSummary; onError: (message: string | null) => void }) {
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const [pending, setPending] = useState(false);
+
+  async function revoke() {
+    setPending(true);
+    onError(null);
+    const result = await revokeApiTokenAction(token.id);
+    setPending(false);
+    setOpen(false);
+    if (!result.ok) {
+      onError(result.error);
+
+      return;
+    }
+    router.refresh();
+  }
+
+  return (
+    <ConfirmDialog
+      open={open}
+      onOpenChange={setOpen}
+      trigger={
+        <Button variant="outline" size="sm" aria-label={`Revoke token ${token.name}`}>
+          Revoke
+        </Button>
+      }
+      title={`Revoke token ${token.name}?`}
+      description="Requests with this token are rejected from now on. This cannot be undone, so create a new token if you need one."
+    >
+      <Button variant="destructive" onClick={() => void revoke()} disabled={pending}>
+        {pending ? "Revoking…" : "Revoke token"}
+      </Button>
+    </ConfirmDialog>
   );
 }
