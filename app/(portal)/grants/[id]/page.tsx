@@ -9,6 +9,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { TimeLeft } from "@/components/ui/time-left";
 import { requirePageActor, type Actor } from "@/lib/auth/session";
+import { parseAwsResourceConfig, renderVendorPrefix } from "@/lib/backends/aws/role";
 import { ZPostgresLoginConfig } from "@/lib/backends/postgres-login/config";
 import { RESOURCE_KIND_LABELS } from "@/lib/describe";
 import { isAppError } from "@/lib/errors";
@@ -94,7 +95,7 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
           {usable && isHolder && isS3 ? (
             <S3Exchange
               grantId={grant.id}
-              prefix={grant.targetName ?? ""}
+              prefix={grant.resource.kind === "S3_PREFIX" ? awsPrefixOf(grant.resource, grant.vendor.slug) : (grant.targetName ?? "")}
               canUpload={grant.accessLevel === "upload" || grant.accessLevel === "read-write"}
               canDownload={grant.accessLevel === "read" || grant.accessLevel === "read-write"}
               initialListing={listing ?? { error: "The file list could not be loaded." }}
@@ -107,10 +108,19 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
             </Alert>
           ) : null}
           {grant.status === "REVOKED" && lastUrlExpiry && lastUrlExpiry > now ? (
-            <Alert variant="warning" title="Links issued before the revocation still work until they expire">
-              Presigned URLs signed with static keys cannot be recalled. The last one issued for this grant stays valid until{" "}
-              <LocalTime value={lastUrlExpiry.toISOString()} />.
-            </Alert>
+            grant.resource.kind === "S3_PREFIX" ? (
+              // These URLs are signed with the grant's role session, and revocation removed that
+              // session's permissions, so S3 rejects them as soon as IAM has applied the change.
+              <Alert variant="info" title="Links issued before the revocation no longer work">
+                They were signed with this grant&apos;s AWS session, whose permissions the revocation removed. AWS applies the change within
+                seconds.
+              </Alert>
+            ) : (
+              <Alert variant="warning" title="Links issued before the revocation still work until they expire">
+                Presigned URLs signed with static keys cannot be recalled. The last one issued for this grant stays valid until{" "}
+                <LocalTime value={lastUrlExpiry.toISOString()} />.
+              </Alert>
+            )
           ) : null}
           {usable && !isHolder ? (
             <Alert variant="info">Credentials are issued only to {grant.holder.name}, who requested this access.</Alert>
@@ -198,6 +208,18 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
       </div>
     </>
   );
+}
+
+/** Renders the vendor's S3 prefix of an S3_PREFIX grant, whose targetName is the role ARN; "" when the config is invalid. */
+function awsPrefixOf(resource: { slug: string; kind: string; config: unknown }, vendorSlug: string): string {
+  try {
+    const parsed = parseAwsResourceConfig(resource);
+
+    return parsed.kind === "S3_PREFIX" ? renderVendorPrefix(parsed.config, vendorSlug) : "";
+  } catch (error) {
+    if (isAppError(error)) return "";
+    throw error;
+  }
 }
 
 async function loadListing(actor: Actor, grantId: string) {
