@@ -104,14 +104,15 @@ async function assumeRole(trust: PolicyDocument, call: AssumeRoleCall): Promise<
   const principal = call.principal ?? VENDOR_USER;
   const time = { "aws:CurrentTime": iso(call.at) };
   const grantTag = call.grantTag === undefined ? "grantA" : call.grantTag;
+  // The portal tags its sessions with the grant and the user (sts.ts); a vendor passes the grant tag only.
+  const tagKeys = [...(principal === PORTAL_SESSION ? ["vap-user"] : []), ...(call.extraTagKeys ?? [])];
   const tags: Record<string, string | string[]> =
     grantTag === null
       ? {}
       : {
           "aws:RequestTag/vap-grant": grantTag,
-          "aws:RequestTag/vap-user": "user-1",
-          "aws:TagKeys": ["vap-grant", "vap-user", ...(call.extraTagKeys ?? [])],
-          ...Object.fromEntries((call.extraTagKeys ?? []).map((key) => [`aws:RequestTag/${key}`, "x"])),
+          "aws:TagKeys": ["vap-grant", ...tagKeys],
+          ...Object.fromEntries(tagKeys.map((key) => [`aws:RequestTag/${key}`, key === "vap-user" ? "user-1" : "x"])),
         };
   const externalId: Record<string, string> = call.externalId === undefined ? {} : { "sts:ExternalId": call.externalId };
 
@@ -150,6 +151,7 @@ describe("trust policy in the simulator", () => {
     ["tag of an unknown grant", { grantTag: "grantX" }, IMPLICIT_DENY],
     ["without tags", { grantTag: null }, IMPLICIT_DENY],
     ["with an extra tag key", { extraTagKeys: ["team"] }, IMPLICIT_DENY],
+    ["with the portal's user tag", { extraTagKeys: ["vap-user"] }, IMPLICIT_DENY],
     ["second grant in its window", { grantTag: "grantB", at: hoursFromNow(21) }, ALLOWED],
   ])("vendor assumes %s", async (_name, overrides, expected) => {
     const call: AssumeRoleCall = { at: inside, externalId: EXTERNAL_ID, ...overrides };

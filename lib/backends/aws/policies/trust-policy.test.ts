@@ -92,7 +92,7 @@ describe("renderTrustPolicy", () => {
       Effect: "Allow",
       Principal: { AWS: `arn:aws:iam::${VENDOR_ACCOUNT}:root` },
       Action: ["sts:TagSession", "sts:SetSourceIdentity"],
-      Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": ["vap-grant", "vap-user"] } },
+      Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": ["vap-grant"] } },
     });
     expect(policy.Statement).toHaveLength(3);
   });

@@ -13,7 +13,6 @@ import {
 } from "./conditions";
 import {
   SESSION_TAG_GRANT,
-  SESSION_TAG_USER,
   type PolicyDocument,
   type PolicyStatement,
   type RoleGrant,
@@ -142,15 +141,17 @@ export function renderTrustPolicy(input: TrustPolicyInput, options: TrustPolicyO
     });
   });
 
-  // One statement lets the vendor pass the portal's two tag keys and a source identity. It needs no
-  // window: both are permission-only actions, evaluated only inside an AssumeRole call that a window
-  // statement above must allow. Leaving the window out saves about 110 characters.
+  // One statement lets the vendor pass the grant tag and a source identity. It needs no window:
+  // both are permission-only actions, evaluated only inside an AssumeRole call that a window
+  // statement above must allow. Leaving the window out saves about 110 characters. The vendor may
+  // not pass the user tag, which names a portal user: only the portal's own sessions carry it, so
+  // a self-assumed session cannot claim to be a portal user in CloudTrail.
   statements.push({
     Sid: "VendorSessionTags",
     Effect: "Allow",
     Principal: vendorPrincipal,
     Action: [TAG_SESSION, SET_SOURCE_IDENTITY],
-    Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [SESSION_TAG_GRANT, SESSION_TAG_USER] } },
+    Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [SESSION_TAG_GRANT] } },
   });
 
   return { Version: "2012-10-17", Statement: statements };
