@@ -1,5 +1,6 @@
-// `npm run aws:policies -- --account 111122223333 [--path /vendor-access/] [--boundary vendor-access-boundary]
-//   [--bucket exchange-bucket --prefix-root vendor-uploads/] [--rds eu-west-1:prx-0123abcd]`
+// `npm run aws:policies -- --account 111122223333 [--partition aws] [--path /vendor-access/]
+//   [--boundary vendor-access-boundary] [--bucket exchange-bucket --prefix-root vendor-uploads/]
+//   [--rds eu-west-1:prx-0123abcd]`
 // Prints the portal identity policy and the vendor-role boundary to attach in that account.
 import { parseArgs } from "node:util";
 
@@ -8,6 +9,7 @@ import { renderPortalIdentityPolicy, renderVendorRoleBoundary } from "@/lib/back
 const { values } = parseArgs({
   options: {
     account: { type: "string" },
+    partition: { type: "string", default: "aws" },
     path: { type: "string", default: "/vendor-access/" },
     boundary: { type: "string", default: "vendor-access-boundary" },
     bucket: { type: "string", multiple: true, default: [] },
@@ -18,6 +20,10 @@ const { values } = parseArgs({
 
 if (!values.account || !/^\d{12}$/.test(values.account)) {
   console.error("--account is required: the 12-digit id of the account that holds the vendor roles.");
+  process.exit(2);
+}
+if (!["aws", "aws-cn", "aws-us-gov"].includes(values.partition)) {
+  console.error(`--partition "${values.partition}" is not supported; use aws, aws-cn or aws-us-gov.`);
   process.exit(2);
 }
 if (!/^\/([\w+=,.@-]+\/)+$/.test(values.path)) {
@@ -34,9 +40,10 @@ const rds = values.rds.map((entry) => {
   return { region, resourceId };
 });
 
-const identity = { accountId: values.account, rolePath: values.path, boundaryPolicyName: values.boundary };
+const identity = { accountId: values.account, partition: values.partition, rolePath: values.path, boundaryPolicyName: values.boundary };
 const boundary = {
   accountId: values.account,
+  partition: values.partition,
   exchange: values.bucket.map((bucket) => ({ bucket, prefixRoot: values["prefix-root"] })),
   rds,
 };

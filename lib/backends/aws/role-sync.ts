@@ -163,7 +163,12 @@ async function renderFromDatabase(tx: Tx, input: SyncVendorRoleInput, now: Date)
 
   const { grants, revokedGrants } = await loadRoleGrants(tx, input, now);
   const state = renderRoleState({
-    trustInput: { portalPrincipalArn: input.portalPrincipalArn, vendorAccountId: vendor.awsAccountId, externalId: vendor.externalId },
+    trustInput: {
+      portalPrincipalArn: input.portalPrincipalArn,
+      vendorAccountId: vendor.awsAccountId,
+      externalId: vendor.externalId,
+      partition: input.role.partition,
+    },
     grants,
     now,
     revokedGrants,

@@ -78,6 +78,17 @@ describe("toRoleGrant", () => {
     expect(grant).toMatchObject({ kind: "S3_PREFIX", prefix: "vendor-uploads/acme/", level: "upload", bucket: "vendor-exchange" });
   });
 
+  test.each([
+    ["S3_PREFIX", S3_CONFIG, "upload"],
+    ["RDS_IAM", RDS_CONFIG, "connect"],
+  ] as const)("takes the %s partition from the region", (kind, config, accessLevel) => {
+    const inChina = parseAwsResourceConfig({ slug: "x", kind, config: { ...config, region: "cn-north-1" } });
+    const inIreland = parseAwsResourceConfig({ slug: "x", kind, config: { ...config, region: "eu-west-1" } });
+
+    expect(toRoleGrant({ id: "g1", accessLevel, ...window }, inChina, "acme").partition).toBe("aws-cn");
+    expect(toRoleGrant({ id: "g1", accessLevel, ...window }, inIreland, "acme").partition).toBe("aws");
+  });
+
   test("rejects an invalid prefix template as a config error", () => {
     const parsed = parseAwsResourceConfig({ slug: "x", kind: "S3_PREFIX", config: { ...S3_CONFIG, prefixTemplate: "uploads/" } });
 

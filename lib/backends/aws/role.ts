@@ -101,6 +101,7 @@ export function toRoleGrant(
     return {
       kind: "RDS_IAM",
       grantId: grant.id,
+      partition: partitionOfRegion(config.region),
       startsAt: grant.startsAt,
       endsAt: grant.endsAt,
       region: config.region,
@@ -121,6 +122,7 @@ export function toRoleGrant(
   return {
     kind: "S3_PREFIX",
     grantId: grant.id,
+    partition: partitionOfRegion(config.region),
     startsAt: grant.startsAt,
     endsAt: grant.endsAt,
     level: grant.accessLevel,

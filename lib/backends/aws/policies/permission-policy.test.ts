@@ -65,6 +65,17 @@ describe("renderPermissionPolicy for S3", () => {
     expect(policy.Statement.filter((s) => s.Effect === "Deny").map((s) => s.Sid)).toEqual(denySids);
   });
 
+  test("resources in the grant's partition", () => {
+    const policy = renderPermissionPolicy(
+      [s3Grant({ grantId: "g-s3", partition: "aws-cn", level: "read-write" }), rdsGrant({ grantId: "g-rds", partition: "aws-cn", region: "cn-north-1" })],
+      { now: NOW },
+    );
+    const resources = policy.Statement.flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource ?? ""]));
+
+    expect(resources.length).toBeGreaterThan(0);
+    expect(resources.filter((resource) => !resource.startsWith("arn:aws-cn:"))).toEqual([]);
+  });
+
   test("upload denies for SSE-S3", () => {
     const statements = bySid(renderPermissionPolicy([s3Grant({ level: "upload" })], { now: NOW }).Statement);
 

@@ -69,15 +69,15 @@ function kmsKeyRegion(kmsKeyArn: string): string {
 }
 
 function bucketArn(grant: S3Grant): string {
-  return `arn:aws:s3:::${grant.bucket}`;
+  return `arn:${grant.partition ?? "aws"}:s3:::${grant.bucket}`;
 }
 
 function objectArnPattern(grant: S3Grant): string {
-  return `arn:aws:s3:::${grant.bucket}/${grant.prefix}*`;
+  return `arn:${grant.partition ?? "aws"}:s3:::${grant.bucket}/${grant.prefix}*`;
 }
 
 function dbUserArn(grant: RdsGrant): string {
-  return `arn:aws:rds-db:${grant.region}:${grant.accountId}:dbuser:${grant.resourceId}/${grant.dbUser}`;
+  return `arn:${grant.partition ?? "aws"}:rds-db:${grant.region}:${grant.accountId}:dbuser:${grant.resourceId}/${grant.dbUser}`;
 }
 
 function uploads(grant: S3Grant): boolean {

@@ -325,6 +325,56 @@ function connect(
 const AES = { sse: "AES256" };
 const KMS = { sse: "aws:kms", kmsKeyId: KMS_KEY_ARN };
 
+describe("China partition in the simulator", () => {
+  const cnRoleArn = `arn:aws-cn:iam::${ROLE_ACCOUNT}:role/vendor-access/vap-acme`;
+  const cnSession = `arn:aws-cn:sts::${ROLE_ACCOUNT}:assumed-role/vap-acme/vendor-engineer`;
+  const grant = s3Grant({ grantId: "grantCn", partition: "aws-cn" });
+  const permission = renderPermissionPolicy([grant], { now: NOW });
+  const trust = renderTrustPolicy(trustInput([grant], { partition: "aws-cn" }), { now: NOW });
+
+  function cnGetObject(objectArn: string) {
+    return evaluate({
+      request: {
+        principal: cnSession,
+        action: "s3:GetObject",
+        resource: { resource: objectArn, accountId: ROLE_ACCOUNT },
+        contextVariables: { "aws:CurrentTime": iso(hoursFromNow(2)), "aws:PrincipalTag/vap-grant": "grantCn" },
+      },
+      identityPolicies: [{ name: "vendor-access", policy: permission }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    });
+  }
+
+  test("gets objects in its partition", async () => {
+    expect(await cnGetObject(`arn:aws-cn:s3:::${BUCKET}/${PREFIX}report.csv`)).toBe(ALLOWED);
+  });
+
+  test("allows nothing in the aws partition", async () => {
+    expect(await cnGetObject(`arn:aws:s3:::${BUCKET}/${PREFIX}report.csv`)).toBe(IMPLICIT_DENY);
+  });
+
+  test("trusts the vendor account in its partition", async () => {
+    const context = {
+      "aws:CurrentTime": iso(hoursFromNow(2)),
+      "sts:ExternalId": EXTERNAL_ID,
+      "aws:RequestTag/vap-grant": "grantCn",
+      "aws:TagKeys": ["vap-grant"],
+    };
+    const simulation = (principal: string) => ({
+      request: { principal, action: "sts:AssumeRole", resource: { resource: cnRoleArn, accountId: ROLE_ACCOUNT }, contextVariables: context },
+      identityPolicies: [{ name: "caller-may-use-sts", policy: CALLER_MAY_USE_STS }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: trust,
+    });
+
+    // The simulator matches an account's root principal by account id alone, so the partition of
+    // the principal ARN is checked in trust-policy.test.ts instead.
+    expect(await evaluate(simulation(`arn:aws-cn:iam::${VENDOR_ACCOUNT}:user/engineer`))).toBe(ALLOWED);
+  });
+});
+
 describe("S3 read grant in the simulator", () => {
   const permission = renderPermissionPolicy([s3Grant({ grantId: "grantR" })], { now: NOW });
   const session: SessionRequest = { grantTag: "grantR", at: hoursFromNow(2) };

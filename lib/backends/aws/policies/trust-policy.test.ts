@@ -97,6 +97,13 @@ describe("renderTrustPolicy", () => {
     expect(policy.Statement).toHaveLength(3);
   });
 
+  test("vendor principal in the role's partition", () => {
+    const statements = renderTrustPolicy(trustInput([s3Grant()], { partition: "aws-us-gov" }), { now: NOW }).Statement;
+    const vendorPrincipals = statements.filter((statement) => statement.Sid !== "PortalIssuesSessions").map((statement) => statement.Principal);
+
+    expect(vendorPrincipals).toEqual([{ AWS: `arn:aws-us-gov:iam::${VENDOR_ACCOUNT}:root` }, { AWS: `arn:aws-us-gov:iam::${VENDOR_ACCOUNT}:root` }]);
+  });
+
   test("merged window lists both grant ids", () => {
     const policy = renderTrustPolicy(trustInput([window("a", 1, 3), rdsGrant({ grantId: "b", startsAt: hoursFromNow(3), endsAt: hoursFromNow(5) })]), {
       now: NOW,

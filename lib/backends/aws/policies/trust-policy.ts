@@ -116,7 +116,7 @@ export function renderTrustPolicy(input: TrustPolicyInput, options: TrustPolicyO
     return { Version: "2012-10-17", Statement: statements };
   }
 
-  const vendorPrincipal = { AWS: `arn:aws:iam::${input.vendorAccountId}:root` };
+  const vendorPrincipal = { AWS: `arn:${input.partition ?? "aws"}:iam::${input.vendorAccountId}:root` };
 
   // The ExternalId and the tag values are required on sts:AssumeRole, the action that every
   // self-assume performs. The service authorization reference lists sts:ExternalId as a condition

@@ -5,6 +5,8 @@ export type RoleGrant =
   | {
       kind: "S3_PREFIX";
       grantId: string;
+      /** AWS partition of the bucket (aws, aws-cn or aws-us-gov); aws when unset. */
+      partition?: string;
       startsAt: Date;
       endsAt: Date;
       level: "read" | "upload" | "read-write";
@@ -17,6 +19,8 @@ export type RoleGrant =
   | {
       kind: "RDS_IAM";
       grantId: string;
+      /** AWS partition of the database (aws, aws-cn or aws-us-gov); aws when unset. */
+      partition?: string;
       startsAt: Date;
       endsAt: Date;
       region: string;
@@ -30,6 +34,8 @@ export type TrustPolicyInput = {
   portalPrincipalArn: string;
   /** The vendor's AWS account, if it assumes the role itself; trust windows are rendered only then. */
   vendorAccountId: string | null;
+  /** AWS partition of the role, and so of the vendor's account ARN; aws when unset. */
+  partition?: string;
   externalId: string;
   grants: readonly RoleGrant[];
 };

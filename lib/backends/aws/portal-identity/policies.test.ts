@@ -90,3 +90,28 @@ describe("vendor role boundary", () => {
     expect(await evaluate(vendorCall(action, resource, context))).toBe(expected);
   });
 });
+
+describe("policies in another partition", () => {
+  const input = { ...INPUT, partition: "aws-us-gov" };
+  const boundary = renderVendorRoleBoundary({
+    accountId: ACCOUNT,
+    partition: "aws-us-gov",
+    exchange: [{ bucket: "exchange-bucket", prefixRoot: "vendor-uploads/" }],
+    rds: [{ region: "us-gov-west-1", resourceId: "prx-0123abcd" }],
+  });
+
+  test("identity policy uses the partition", () => {
+    const arns = JSON.stringify(renderPortalIdentityPolicy(input)).match(/arn:[\w-]+:/g) ?? [];
+
+    expect(arns.length).toBeGreaterThan(0);
+    expect(new Set(arns)).toEqual(new Set(["arn:aws-us-gov:"]));
+    expect(boundaryPolicyArn(input)).toBe(`arn:aws-us-gov:iam::${ACCOUNT}:policy/vendor-access/vendor-access-boundary`);
+  });
+
+  test("boundary uses the partition", () => {
+    const arns = JSON.stringify(boundary).match(/arn:[\w-]+:/g) ?? [];
+
+    expect(arns).toHaveLength(3);
+    expect(new Set(arns)).toEqual(new Set(["arn:aws-us-gov:"]));
+  });
+});

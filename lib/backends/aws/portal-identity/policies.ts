@@ -4,6 +4,8 @@ import type { PolicyDocument } from "../policies/types";
 
 export type PortalIdentityInput = {
   accountId: string;
+  /** AWS partition of the account (aws, aws-cn or aws-us-gov); aws when unset. */
+  partition?: string;
   /** IAM path of the vendor roles, such as "/vendor-access/". */
   rolePath: string;
   /** Name of the managed policy every vendor role carries as its permissions boundary. */
@@ -12,6 +14,8 @@ export type PortalIdentityInput = {
 
 export type BoundaryInput = {
   accountId: string;
+  /** AWS partition of the account (aws, aws-cn or aws-us-gov); aws when unset. */
+  partition?: string;
   /** Exchange buckets, and the key prefix under which every vendor prefix lives ("vendor-uploads/"). */
   exchange: { bucket: string; prefixRoot: string }[];
   /** RDS Proxy or instance resource ids vendors may connect to with IAM auth. */
@@ -19,7 +23,7 @@ export type BoundaryInput = {
 };
 
 export function boundaryPolicyArn(input: PortalIdentityInput): string {
-  return `arn:aws:iam::${input.accountId}:policy${input.rolePath}${input.boundaryPolicyName}`;
+  return `arn:${input.partition ?? "aws"}:iam::${input.accountId}:policy${input.rolePath}${input.boundaryPolicyName}`;
 }
 
 /**
@@ -29,7 +33,7 @@ export function boundaryPolicyArn(input: PortalIdentityInput): string {
  * remove or change the boundary, so nothing it writes can exceed what the boundary allows.
  */
 export function renderPortalIdentityPolicy(input: PortalIdentityInput): PolicyDocument {
-  const vendorRoles = `arn:aws:iam::${input.accountId}:role${input.rolePath}*`;
+  const vendorRoles = `arn:${input.partition ?? "aws"}:iam::${input.accountId}:role${input.rolePath}*`;
   const boundary = boundaryPolicyArn(input);
 
   return {
@@ -79,6 +83,7 @@ export function renderPortalIdentityPolicy(input: PortalIdentityInput): PolicyDo
  * portal writes into the role's inline policy.
  */
 export function renderVendorRoleBoundary(input: BoundaryInput): PolicyDocument {
+  const partition = input.partition ?? "aws";
   const statements: PolicyDocument["Statement"] = [];
   for (const { bucket, prefixRoot } of input.exchange) {
     statements.push(
@@ -86,14 +91,14 @@ export function renderVendorRoleBoundary(input: BoundaryInput): PolicyDocument {
         Sid: `List${sidPart(bucket)}`,
         Effect: "Allow",
         Action: "s3:ListBucket",
-        Resource: `arn:aws:s3:::${bucket}`,
+        Resource: `arn:${partition}:s3:::${bucket}`,
         Condition: { StringLike: { "s3:prefix": [`${prefixRoot}*`] } },
       },
       {
         Sid: `Objects${sidPart(bucket)}`,
         Effect: "Allow",
         Action: ["s3:GetObject", "s3:PutObject"],
-        Resource: `arn:aws:s3:::${bucket}/${prefixRoot}*`,
+        Resource: `arn:${partition}:s3:::${bucket}/${prefixRoot}*`,
       },
     );
   }
@@ -102,7 +107,7 @@ export function renderVendorRoleBoundary(input: BoundaryInput): PolicyDocument {
       Sid: "ConnectThroughIamAuth",
       Effect: "Allow",
       Action: "rds-db:connect",
-      Resource: input.rds.map(({ region, resourceId }) => `arn:aws:rds-db:${region}:${input.accountId}:dbuser:${resourceId}/*`),
+      Resource: input.rds.map(({ region, resourceId }) => `arn:${partition}:rds-db:${region}:${input.accountId}:dbuser:${resourceId}/*`),
     });
   }
 
