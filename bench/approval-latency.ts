@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import pg from "pg";
@@ -28,6 +28,7 @@ import {
 
 import { describeMachine, describeRevision, formatLoadAverage, formatRevision, type MachineInfo, type RevisionInfo } from "./lib/machine";
 import { installQueryProfiler, type QueryEvent } from "./lib/query-profiler";
+import { runBenchmarkCli } from "./lib/cli";
 import { formatMs, formatRatio, renderTable, summarize, summaryRow, SUMMARY_HEADER, type Summary } from "./lib/stats";
 
 /** Project target (a): p95 from approval to ready credentials, for grants that start now. */
@@ -886,30 +887,12 @@ function formatBreakdown(value: number | null | undefined, key: keyof Breakdown)
   return formatMs(value);
 }
 
-async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseApprovalLatencyArgs>;
-  try {
-    parsed = parseApprovalLatencyArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nRun with --help for the options.\n`);
-    process.exitCode = 1;
-
-    return;
-  }
-  const { options, json, help } = parsed;
-  if (help) {
-    process.stdout.write(HELP);
-
-    return;
-  }
-  const result = await runApprovalLatency(options, (message) => process.stderr.write(`${message}\n`));
-  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatApprovalReport(result)}\n`);
-  if (result.cleanupProblems.length > 0) process.exitCode = 1;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`approval-latency failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+runBenchmarkCli({
+  name: "approval-latency",
+  moduleUrl: import.meta.url,
+  help: HELP,
+  parse: parseApprovalLatencyArgs,
+  run: runApprovalLatency,
+  format: formatApprovalReport,
+  failed: (result) => result.cleanupProblems.length > 0,
+});

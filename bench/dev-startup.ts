@@ -12,11 +12,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { describeMachine, describeRevision, formatLoadAverage, formatRevision, type MachineInfo, type RevisionInfo } from "./lib/machine";
 import { isSameProcessAlive, listProcessTree, readProcess, type ProcessInfo } from "./lib/process-tree";
+import { runBenchmarkCli } from "./lib/cli";
 import { formatMs, median, renderTable } from "./lib/stats";
 
 /** Project target (b): GET /sign-in returns 200 within this long after `npm run dev` starts. */
@@ -702,30 +703,11 @@ export function formatDevStartupVerdicts(result: DevStartupResult): string[] {
   return [...startLines, ...memoryLines];
 }
 
-async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseDevStartupArgs>;
-  try {
-    parsed = parseDevStartupArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nRun with --help for the options.\n`);
-    process.exitCode = 1;
-
-    return;
-  }
-  const { options, json, help } = parsed;
-  if (help) {
-    process.stdout.write(HELP);
-
-    return;
-  }
-  const result = await runDevStartup(options, (message) => process.stderr.write(`${message}\n`));
-  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatDevStartupReport(result)}\n`);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    const cause = error instanceof Error && error.cause instanceof Error ? `\nCaused by: ${error.cause.message}` : "";
-    process.stderr.write(`dev-startup failed: ${error instanceof Error ? error.message : String(error)}${cause}\n`);
-    process.exitCode = 1;
-  });
-}
+runBenchmarkCli({
+  name: "dev-startup",
+  moduleUrl: import.meta.url,
+  help: HELP,
+  parse: parseDevStartupArgs,
+  run: runDevStartup,
+  format: formatDevStartupReport,
+});

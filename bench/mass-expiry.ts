@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import pg from "pg";
@@ -26,6 +26,7 @@ import { stopProcess } from "./approval-latency";
 import { describeMachine, formatLoadAverage, type MachineInfo } from "./lib/machine";
 import { BENCH_APPLICATION_PREFIX, createBenchPortal, DEFAULT_SERVER_URL, type BenchPortal } from "./lib/portal-fixture";
 import { installQueryProfiler } from "./lib/query-profiler";
+import { runBenchmarkCli } from "./lib/cli";
 import { formatMs, renderTable, summarize, summaryRow, SUMMARY_HEADER, type Summary } from "./lib/stats";
 
 /** Project target: every grant EXPIRED and its login role dropped within this long of its end. */
@@ -793,30 +794,12 @@ export function formatMassExpiryVerdict(result: MassExpiryResult): string {
   return `${target.met ? "PASS" : "MISS"} ${target.count} grants EXPIRED and roles dropped within ${target.limitMs / 1000} s of their end (${describeMode(result.options)}): ${measured}`;
 }
 
-async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseMassExpiryArgs>;
-  try {
-    parsed = parseMassExpiryArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nRun with --help for the options.\n`);
-    process.exitCode = 1;
-
-    return;
-  }
-  const { options, json, help } = parsed;
-  if (help) {
-    process.stdout.write(HELP);
-
-    return;
-  }
-  const result = await runMassExpiry(options, (message) => process.stderr.write(`${message}\n`));
-  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatMassExpiryReport(result)}\n`);
-  if (result.cleanupProblems.length > 0) process.exitCode = 1;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`mass-expiry failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+runBenchmarkCli({
+  name: "mass-expiry",
+  moduleUrl: import.meta.url,
+  help: HELP,
+  parse: parseMassExpiryArgs,
+  run: runMassExpiry,
+  format: formatMassExpiryReport,
+  failed: (result) => result.cleanupProblems.length > 0,
+});

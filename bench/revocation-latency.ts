@@ -9,7 +9,6 @@
 //
 // Run with --help for every option. The figures are printed, not asserted: the exit code is 0
 // whether or not the target is met, and 1 only when the benchmark itself fails.
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
 import pg from "pg";
@@ -19,6 +18,7 @@ import { describeDatabaseUrl } from "../scripts/lib/migrations";
 import { describeMachine, formatLoadAverage, type MachineInfo } from "./lib/machine";
 import { BENCH_APPLICATION_PREFIX, createBenchPortal, DEFAULT_SERVER_URL, type BenchPortal } from "./lib/portal-fixture";
 import { installQueryProfiler } from "./lib/query-profiler";
+import { runBenchmarkCli } from "./lib/cli";
 import { formatMs, formatRatio, renderTable, summarize, summaryRow, SUMMARY_HEADER, type Summary } from "./lib/stats";
 
 /** Project target: p95 from the revoke call to the vendor's open session being terminated. */
@@ -430,30 +430,12 @@ export function formatRevocationVerdict(result: RevocationLatencyResult): string
   return `${target.met ? "PASS" : "MISS"} revoke -> session terminated p95 < ${target.p95LimitMs} ms: p95 ${formatMs(target.p95Ms)} ms over ${target.count}${reasons.length > 0 ? ` (${reasons.join("; ")})` : ""}`;
 }
 
-async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseRevocationLatencyArgs>;
-  try {
-    parsed = parseRevocationLatencyArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nRun with --help for the options.\n`);
-    process.exitCode = 1;
-
-    return;
-  }
-  const { options, json, help } = parsed;
-  if (help) {
-    process.stdout.write(HELP);
-
-    return;
-  }
-  const result = await runRevocationLatency(options, (message) => process.stderr.write(`${message}\n`));
-  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatRevocationReport(result)}\n`);
-  if (result.cleanupProblems.length > 0) process.exitCode = 1;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`revocation-latency failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+runBenchmarkCli({
+  name: "revocation-latency",
+  moduleUrl: import.meta.url,
+  help: HELP,
+  parse: parseRevocationLatencyArgs,
+  run: runRevocationLatency,
+  format: formatRevocationReport,
+  failed: (result) => result.cleanupProblems.length > 0,
+});
