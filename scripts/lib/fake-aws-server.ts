@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { FakeIam } from "@/lib/backends/aws/testing/fake-iam";
+import { escapeXml, FakeIam } from "@/lib/backends/aws/testing/fake-iam";
 
 import { FAKE_AWS } from "./demo-config";
 
@@ -60,10 +60,6 @@ class FakeAwsError extends Error {
   }
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (character) => `&#${character.charCodeAt(0)};`);
-}
-
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -92,7 +88,7 @@ function actionsOf(statement: { Action?: string | string[] }): string[] {
 }
 
 /**
- * Tells whether the trust policy lets `principal` call sts:AssumeRole.
+ * Returns whether the trust policy lets `principal` call sts:AssumeRole.
  * NOTE: conditions are not evaluated, so a statement admits its principal at any time and with any tags.
  */
 function trustAdmits(trustPolicy: string, principal: string): boolean {

@@ -272,7 +272,8 @@ function bodyText(body: unknown): string {
   return "";
 }
 
-function escapeXml(text: string): string {
+/** Escapes text for an XML element or attribute in the fake's query-protocol responses. */
+export function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
