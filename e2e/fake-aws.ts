@@ -16,14 +16,14 @@ export type FakeRoleState = FakeAwsState["roles"][number];
 
 export async function readFakeAwsState(): Promise<FakeAwsState> {
   const response = await fetch(`${FAKE_AWS_ENDPOINT}${FAKE_AWS.statePath}`);
-  if (!response.ok) throw new Error(`fake AWS state: HTTP ${response.status}`);
+  if (!response.ok) throw new Error(`Reading the fake AWS state failed with HTTP ${response.status}.`);
 
   return (await response.json()) as FakeAwsState;
 }
 
 export async function readFakeRole(roleName: string): Promise<FakeRoleState> {
   const role = (await readFakeAwsState()).roles.find((candidate) => candidate.roleName === roleName);
-  if (!role) throw new Error(`fake AWS has no role ${roleName}`);
+  if (!role) throw new Error(`Role ${roleName} was not found in the fake AWS state.`);
 
   return role;
 }

@@ -43,8 +43,8 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
   // Grants often end together (a whole minute, a shift), so a batch is expired concurrently: each
   // expiry waits mostly on the target, and the grant row lock keeps two paths off the same grant.
   // A full batch means more are due, so the worker fetches again at once instead of waiting for
-  // its next poll. A failed expiry fails only its own job, which pg-boss retries; the rest complete.
-  // The handler can only run after work() has returned the id: its first fetch is a query.
+  // its next poll. A failed expiry fails only its own job, which pg-boss retries, and the rest
+  // complete. A batch that ends before work() has returned the id waits for the next poll.
   const expiryWorker: { id?: string } = {};
   expiryWorker.id = await boss.work<GrantJobData>(QUEUES.expireGrant, { pollingIntervalSeconds, batchSize: EXPIRY_BATCH_SIZE }, async (jobs) => {
     const results = await Promise.allSettled(jobs.map((job) => runExpiryJob(job.data)));
@@ -86,15 +86,16 @@ export async function startWorker(options: WorkerOptions = {}): Promise<{ boss: 
 }
 
 /**
- * Fails the jobs of a batch whose handler rejected, each with its own error. pg-boss then
- * completes only the jobs still active, so one failure does not retry the whole batch.
+ * Fails the jobs of a batch whose handler rejected, each with its own error. pg-boss 10 then
+ * completes only the jobs still active (its completeJobs query), so one failure does not retry
+ * the whole batch.
  */
 async function failRejectedJobs<T>(boss: PgBoss, queue: string, jobs: PgBoss.Job<T>[], results: PromiseSettledResult<unknown>[]): Promise<void> {
   for (const [index, result] of results.entries()) {
     if (result.status === "fulfilled") continue;
     const job = jobs[index];
     if (job === undefined) continue;
-    log.error({ queue, jobId: job.id, ...errorFields(result.reason) }, "job failed; pg-boss retries it");
+    log.error({ queue, jobId: job.id, ...errorFields(result.reason) }, "job failed; pg-boss retries it until its retry limit");
     await boss.fail(queue, job.id, { message: safeJobError(result.reason) });
   }
 }

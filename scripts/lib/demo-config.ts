@@ -79,7 +79,7 @@ function fakeAwsResources(): NonNullable<PortalConfig["resources"]> {
   ];
 }
 
-/** Demo data; with `fakeAws`, also the AWS resources of the browser tests and Acme's AWS account. */
+/** Returns the demo data. With `fakeAws` it also contains the browser tests' AWS resources and Acme's AWS account. */
 export function demoPortalConfig(options: { postgresHost: string; warehousePort: string; fakeAws?: boolean }): PortalConfig {
   const fakeAws = options.fakeAws ?? false;
 
